@@ -1,0 +1,77 @@
+//! Logging in: one generic failure, the same work for unknown users, a fresh session.
+
+use super::token::SecretToken;
+use super::{ClientInfo, PasswordHasher, sessions};
+use crate::db::{self, Db, DbError};
+use crate::domain::{Password, PlainPassword, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password, or a deactivated account's wrong password: the
+    /// caller must not be able to tell which.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Only said after the right password, so it reveals nothing to a guesser.
+    #[error("the account is deactivated")]
+    Deactivated,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for LoginError {
+    fn from(e: DbError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+pub struct LoginRequest<'a> {
+    /// A username or an email, in any case.
+    pub identifier: &'a str,
+    pub password: PlainPassword,
+    pub remember: bool,
+    pub client: ClientInfo,
+}
+
+pub struct LoggedIn {
+    pub user_id: UserId,
+    pub token: SecretToken,
+}
+
+pub async fn login(
+    db: &Db,
+    hasher: &PasswordHasher,
+    request: LoginRequest<'_>,
+) -> Result<LoggedIn, LoginError> {
+    let identifier = request.identifier.trim().to_lowercase();
+    let credentials = if identifier.is_empty() || identifier.len() > crate::domain::Email::MAX_LEN {
+        None
+    } else {
+        db.run(move |conn| db::users::find_credentials(conn, &identifier).map_err(DbError::from)).await?
+    };
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let matched = hasher.verify(&request.password, stored_hash).await?;
+    let Some(credentials) = credentials.filter(|_| matched) else {
+        return Err(LoginError::InvalidCredentials);
+    };
+    if !credentials.is_active {
+        return Err(LoginError::Deactivated);
+    }
+    let user_id = UserId(credentials.id);
+    // The cost changed since this hash was made: redo it now, while we hold the password.
+    let new_hash = match hasher.needs_rehash(&credentials.password_hash) {
+        true => Some(hasher.hash(&Password::already_verified(request.password)).await?),
+        false => None,
+    };
+    let (remember, client) = (request.remember, request.client);
+    let token = db
+        .transaction::<_, DbError>(move |conn| {
+            let now = db::now();
+            db::users::record_login(conn, user_id, now)?;
+            if let Some(hash) = &new_hash {
+                db::users::set_password_hash(conn, user_id, hash, now)?;
+            }
+            sessions::start(conn, user_id, remember, &client, now)
+        })
+        .await?;
+    Ok(LoggedIn { user_id, token })
+}

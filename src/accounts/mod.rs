@@ -1,0 +1,16 @@
+//! Use cases: what the app does with accounts. They know the database and mail, never HTTP.
+
+pub mod hashing;
+pub mod login;
+pub mod registration;
+pub mod sessions;
+pub mod token;
+
+pub use hashing::PasswordHasher;
+
+/// Who is on the other end of a request, as far as a use case needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}

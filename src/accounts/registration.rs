@@ -1,0 +1,140 @@
+//! Registration: every field checked at once, uniqueness included, then one transaction.
+
+use super::PasswordHasher;
+use crate::db::{self, Conn, Db, DbError};
+use crate::domain::{Email, Password, Role, UserId, Username};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// The form as typed; nothing here has been checked yet.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct RegistrationInput {
+    pub username: String,
+    pub email: String,
+    #[serde(skip_serializing)]
+    pub password: String,
+    #[serde(skip_serializing)]
+    pub confirm_password: String,
+}
+
+/// One message per field that was refused.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub confirm_password: Option<String>,
+}
+
+impl FieldErrors {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("the registration form has errors")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for RegistrationError {
+    fn from(e: DbError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+pub const USERNAME_TAKEN: &str = "That username is already taken.";
+pub const EMAIL_TAKEN: &str = "An account with that email already exists.";
+pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
+
+pub async fn register(
+    db: &Db,
+    hasher: &PasswordHasher,
+    input: RegistrationInput,
+) -> Result<UserId, RegistrationError> {
+    let mut errors = FieldErrors::default();
+    let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
+    let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
+    let password = Password::parse(&input.password, input.username.trim(), input.email.trim())
+        .map_err(|e| errors.password = Some(e.to_string()))
+        .ok();
+    if input.password != input.confirm_password {
+        errors.confirm_password = Some(PASSWORDS_DIFFER.into());
+    }
+    let (probe_name, probe_email) = (username.clone(), email.clone());
+    let (name_taken, email_taken) =
+        db.run(move |conn| taken(conn, probe_name.as_ref(), probe_email.as_ref())).await?;
+    errors.username = errors.username.or(name_taken.then(|| USERNAME_TAKEN.into()));
+    errors.email = errors.email.or(email_taken.then(|| EMAIL_TAKEN.into()));
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(RegistrationError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(RegistrationError::Invalid(errors));
+    }
+    let hash = hasher.hash(&password).await?;
+    let inserted = db
+        .transaction::<_, DbError>({
+            let (username, email) = (username.clone(), email.clone());
+            move |conn| create_account(conn, &username, &email, &hash, Role::User, true)
+        })
+        .await;
+    match inserted {
+        Ok(id) => Ok(id),
+        // Someone else registered the same name or address since our check.
+        Err(DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+            let (name_taken, email_taken) =
+                db.run(move |conn| taken(conn, Some(&username), Some(&email))).await?;
+            Err(RegistrationError::Invalid(FieldErrors {
+                username: name_taken.then(|| USERNAME_TAKEN.into()),
+                email: email_taken.then(|| EMAIL_TAKEN.into()),
+                ..FieldErrors::default()
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn taken(
+    conn: &mut Conn,
+    username: Option<&Username>,
+    email: Option<&Email>,
+) -> Result<(bool, bool), DbError> {
+    let name_taken = match username {
+        Some(u) => db::users::username_taken(conn, &u.folded())?,
+        None => false,
+    };
+    let email_taken = match email {
+        Some(e) => db::users::email_taken(conn, e.as_str())?,
+        None => false,
+    };
+    Ok((name_taken, email_taken))
+}
+
+/// Inserts an account with one role; shared by registration and `create-admin`.
+pub fn create_account(
+    conn: &mut Conn,
+    username: &Username,
+    email: &Email,
+    password_hash: &str,
+    role: Role,
+    active: bool,
+) -> Result<UserId, DbError> {
+    let now = db::now();
+    let id = db::users::insert(
+        conn,
+        &db::users::NewUser {
+            username: username.as_str(),
+            email: email.as_str(),
+            password_hash,
+            is_active: active,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    db::users::set_role(conn, id, role)?;
+    Ok(id)
+}

@@ -1,0 +1,99 @@
+//! Server-side sessions: started at login, checked on every request, ended on demand.
+
+use super::ClientInfo;
+use super::token::SecretToken;
+use crate::db::{self, Db, DbError, sessions::NewSession};
+use crate::domain::{Role, SessionRecordId, UserId};
+use chrono::{NaiveDateTime, TimeDelta};
+
+/// How long a session lives: at most `absolute` after login, and `idle` after its last use.
+pub struct Lifetime {
+    pub absolute: TimeDelta,
+    pub idle: TimeDelta,
+}
+
+/// Without "remember me": ends with the browser, and after 2 hours at most.
+pub const BROWSER_SESSION: Lifetime = Lifetime { absolute: TimeDelta::hours(2), idle: TimeDelta::hours(1) };
+/// With "remember me": 14 days at most, and a week unused.
+pub const REMEMBERED_SESSION: Lifetime = Lifetime { absolute: TimeDelta::days(14), idle: TimeDelta::days(7) };
+/// Last-seen is written at most this often per session, not on every request.
+const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(1);
+
+pub fn lifetime(remember: bool) -> &'static Lifetime {
+    if remember { &REMEMBERED_SESSION } else { &BROWSER_SESSION }
+}
+
+/// A request's verified identity: a live session of an active account, with its roles.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user_id: UserId,
+    pub session_id: SessionRecordId,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+}
+
+/// Records a new session and returns the token for the cookie.
+pub fn start(
+    conn: &mut db::Conn,
+    user: UserId,
+    remember: bool,
+    client: &ClientInfo,
+    now: NaiveDateTime,
+) -> Result<SecretToken, DbError> {
+    let token = SecretToken::generate();
+    db::sessions::insert(
+        conn,
+        &NewSession {
+            token_hash: &token.digest(),
+            user_id: user.0,
+            remember,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + lifetime(remember).absolute,
+            user_agent: &client.user_agent,
+            ip: &client.ip,
+        },
+    )?;
+    Ok(token)
+}
+
+/// The identity behind a session token, or `None` when the session was ended, has
+/// expired (absolutely or from idleness), or its account was deactivated.
+pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated>, DbError> {
+    db.run(move |conn| {
+        let now = db::now();
+        let Some(found) = db::sessions::find_with_account(conn, &token.digest(), now)? else {
+            return Ok(None);
+        };
+        let session = &found.session;
+        if !found.is_active || session.last_seen_at + lifetime(session.remember).idle <= now {
+            db::sessions::delete(conn, SessionRecordId(session.id))?;
+            return Ok(None);
+        }
+        if now - session.last_seen_at >= TOUCH_INTERVAL {
+            db::sessions::touch(conn, SessionRecordId(session.id), now)?;
+        }
+        Ok(Some(Authenticated {
+            user_id: UserId(session.user_id),
+            session_id: SessionRecordId(session.id),
+            roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
+            username: found.username,
+            email: found.email,
+        }))
+    })
+    .await
+}
+
+/// Ends the session behind `token`; a replayed copy of its cookie is worth nothing after.
+pub async fn end(db: &Db, token: SecretToken) -> Result<(), DbError> {
+    db.run(move |conn| {
+        db::sessions::delete_by_token_hash(conn, &token.digest()).map(drop).map_err(DbError::from)
+    })
+    .await
+}
+
+/// Deletes sessions past their absolute expiry; run periodically so the table stays small.
+pub async fn purge_expired(db: &Db) -> Result<usize, DbError> {
+    db.run(|conn| db::sessions::delete_expired(conn, db::now()).map_err(DbError::from)).await
+}

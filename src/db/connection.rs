@@ -1,0 +1,144 @@
+//! One connection type for both backends, chosen by the URL's scheme, and its pool.
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The connection every query in `db/` takes. Built by scheme in [`DatabaseUrl::connect`],
+/// never by the derive's own `establish`, which would try PostgreSQL and then quietly
+/// create a SQLite file named after a mistyped PostgreSQL URL.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Where the data lives: `postgres://…`/`postgresql://…`, or `sqlite://PATH`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")]
+pub struct UnknownScheme;
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, UnknownScheme> {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_owned()))
+        } else if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(UnknownScheme);
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(UnknownScheme)
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
+    pub fn connect(&self) -> Result<Conn, ConnectionError> {
+        match self {
+            Self::Postgres(url) => PgConnection::establish(url).map(Conn::Postgres),
+            Self::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // Per connection, not per file: SQLite forgets these on every open.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(Conn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Redacts the password: URLs end up in error messages and logs.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Postgres(url) => write!(f, "Postgres({})", redact_password(url)),
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub struct Manager(DatabaseUrl);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<Conn, ConnectionError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectionError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(drop)
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        // r2d2 calls is_valid on checkout (test_on_check_out), which catches a dead server.
+        false
+    }
+}
+
+pub type DbPool = Pool<Manager>;
+
+/// A pool that never blocks a caller for longer than `wait`, and starts even when the
+/// database is down (requests then get 503 until it is back).
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, wait: Duration) -> DbPool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(wait)
+        .test_on_check_out(true)
+        .build_unchecked(Manager(url.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chooses_the_backend_by_scheme_only() {
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(DatabaseUrl::parse("postgresql://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(DatabaseUrl::parse("sqlite://data/app.db"), Ok(DatabaseUrl::Sqlite("data/app.db".into())));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/app.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/app.db".into()))
+        );
+        for bad in ["gatehouse.db", "mysql://x", "sqlite://", "postgres:/x"] {
+            assert_eq!(DatabaseUrl::parse(bad), Err(UnknownScheme), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:hunter22@db:5432/x").map(|u| format!("{u:?}"));
+        assert_eq!(url, Ok("Postgres(postgres://app:***@db:5432/x)".into()));
+    }
+}

@@ -1,0 +1,71 @@
+//! Every Diesel call lives here: small functions over `&mut Conn`, run off the async workers.
+
+mod connection;
+mod migrations;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme, build_pool};
+pub use migrations::{migrate, run_pending};
+
+use actix_web::web;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is unavailable")]
+    Unavailable(#[source] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("a blocking database task was cancelled")]
+    Cancelled,
+}
+
+/// The pool, plus the one way to use it: on the blocking thread pool, never on an
+/// async worker, so a slow query stalls nobody else's page.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn run<T, E>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Like [`Db::run`], inside one transaction.
+    pub async fn transaction<T, E>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        use diesel::Connection;
+        self.run(move |conn| conn.transaction(work)).await
+    }
+}
+
+/// Timestamps are naive UTC everywhere, bound as parameters rather than the database's
+/// `now()`, so both backends compare like with like.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

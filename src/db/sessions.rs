@@ -1,0 +1,128 @@
+//! Queries on `sessions`: the server-side record behind every logged-in cookie.
+
+use super::Conn;
+use super::schema::{roles, sessions, user_roles, users};
+use crate::domain::{SessionRecordId, UserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub remember: bool,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: &'a str,
+    pub ip: &'a str,
+}
+
+#[derive(Queryable, Clone)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub remember: bool,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// A session joined with its account: everything a request needs, in one query.
+pub struct SessionWithAccount {
+    pub session: SessionRow,
+    pub username: String,
+    pub email: String,
+    pub is_active: bool,
+    pub role_names: Vec<String>,
+}
+
+type SessionColumns = (
+    sessions::id,
+    sessions::user_id,
+    sessions::remember,
+    sessions::created_at,
+    sessions::last_seen_at,
+    sessions::expires_at,
+    sessions::user_agent,
+    sessions::ip,
+);
+
+const SESSION_COLUMNS: SessionColumns = (
+    sessions::id,
+    sessions::user_id,
+    sessions::remember,
+    sessions::created_at,
+    sessions::last_seen_at,
+    sessions::expires_at,
+    sessions::user_agent,
+    sessions::ip,
+);
+
+pub fn insert(conn: &mut Conn, session: &NewSession<'_>) -> QueryResult<SessionRecordId> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .returning(sessions::id)
+        .get_result(conn)
+        .map(SessionRecordId)
+}
+
+/// The unexpired session with this token hash, its account and the account's roles.
+pub fn find_with_account(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionWithAccount>> {
+    let rows: Vec<(SessionRow, String, String, bool, Option<String>)> = sessions::table
+        .inner_join(users::table)
+        .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
+        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .select((SESSION_COLUMNS, users::username, users::email, users::is_active, roles::name.nullable()))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((session, username, email, is_active, first_role)) = rows.next() else {
+        return Ok(None);
+    };
+    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.4)).collect();
+    Ok(Some(SessionWithAccount { session, username, email, is_active, role_names }))
+}
+
+pub fn touch(conn: &mut Conn, id: SessionRecordId, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id.0)).set(sessions::last_seen_at.eq(at)).execute(conn).map(drop)
+}
+
+pub fn delete_by_token_hash(conn: &mut Conn, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)
+}
+
+pub fn delete(conn: &mut Conn, id: SessionRecordId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id.0)).execute(conn)
+}
+
+pub fn delete_all_of(conn: &mut Conn, user: UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)
+}
+
+pub fn delete_all_of_except(conn: &mut Conn, user: UserId, keep: SessionRecordId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::id.ne(keep.0)))
+        .execute(conn)
+}
+
+pub fn delete_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+}
+
+/// The account's live sessions, most recently seen first.
+pub fn list_of(conn: &mut Conn, user: UserId, now: NaiveDateTime) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user.0))
+        .filter(sessions::expires_at.gt(now))
+        .order((sessions::last_seen_at.desc(), sessions::id.desc()))
+        .select(SESSION_COLUMNS)
+        .load(conn)
+}

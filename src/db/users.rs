@@ -1,0 +1,127 @@
+//! Queries on `users` and their roles.
+
+use super::Conn;
+use super::schema::{roles, user_roles, users};
+use crate::domain::{Role, UserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// What a login needs to decide: the hash, and whether the account may log in.
+#[derive(Queryable)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub is_active: bool,
+}
+
+#[derive(Queryable)]
+pub struct Profile {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut Conn, user: &NewUser<'_>) -> QueryResult<UserId> {
+    diesel::insert_into(users::table).values(user).returning(users::id).get_result(conn).map(UserId)
+}
+
+/// `identifier` is a username or an email, already lower-cased.
+pub fn find_credentials(conn: &mut Conn, identifier: &str) -> QueryResult<Option<Credentials>> {
+    users::table
+        .filter(lower(users::username).eq(identifier).or(users::email.eq(identifier)))
+        .select((users::id, users::password_hash, users::is_active))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_id_by_username(conn: &mut Conn, folded_username: &str) -> QueryResult<Option<UserId>> {
+    users::table
+        .filter(lower(users::username).eq(folded_username))
+        .select(users::id)
+        .first(conn)
+        .optional()
+        .map(|id| id.map(UserId))
+}
+
+pub fn username_taken(conn: &mut Conn, folded_username: &str) -> QueryResult<bool> {
+    find_id_by_username(conn, folded_username).map(|id| id.is_some())
+}
+
+pub fn email_taken(conn: &mut Conn, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
+}
+
+pub fn profile(conn: &mut Conn, id: UserId) -> QueryResult<Option<Profile>> {
+    users::table
+        .find(id.0)
+        .select((
+            users::id,
+            users::username,
+            users::email,
+            users::is_active,
+            users::created_at,
+            users::last_login_at,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn record_login(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id.0)).set(users::last_login_at.eq(at)).execute(conn).map(drop)
+}
+
+pub fn set_active(conn: &mut Conn, id: UserId, active: bool, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((users::is_active.eq(active), users::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Makes `role` the account's one role.
+pub fn set_role(conn: &mut Conn, id: UserId, role: Role) -> QueryResult<()> {
+    let role_id: i64 = roles::table.filter(roles::name.eq(role.as_str())).select(roles::id).first(conn)?;
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(id.0))).execute(conn)?;
+    diesel::insert_into(user_roles::table)
+        .values((user_roles::user_id.eq(id.0), user_roles::role_id.eq(role_id)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn roles_of(conn: &mut Conn, id: UserId) -> QueryResult<Vec<Role>> {
+    let names: Vec<String> = user_roles::table
+        .inner_join(roles::table)
+        .filter(user_roles::user_id.eq(id.0))
+        .select(roles::name)
+        .load(conn)?;
+    Ok(parse_roles(names.iter().map(String::as_str)))
+}
+
+/// Names from the `roles` table as [`Role`]s, highest first; unknown names are ignored
+/// (the table is seeded by migration and nothing in the app adds to it).
+pub fn parse_roles<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Role> {
+    let mut parsed: Vec<Role> = names.filter_map(|n| Role::parse(n).ok()).collect();
+    parsed.sort_unstable_by(|a, b| b.cmp(a));
+    parsed.dedup();
+    parsed
+}

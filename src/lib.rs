@@ -1,0 +1,11 @@
+//! gatehouse: user accounts for a server-rendered web app.
+
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod web;

@@ -1,0 +1,23 @@
+//! `/healthz` (the process is up) and `/readyz` (and can reach its database).
+
+use crate::web::AppState;
+use actix_web::{HttpResponse, web};
+use diesel::RunQueryDsl;
+
+pub async fn alive() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let ping = state
+        .db
+        .run(|conn| diesel::sql_query("SELECT 1").execute(conn).map_err(crate::db::DbError::from))
+        .await;
+    match ping {
+        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
+        }
+    }
+}

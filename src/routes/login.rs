@@ -1,0 +1,111 @@
+//! `GET, POST /login` and `POST /logout`.
+
+use crate::accounts::login::{self, LoginError, LoginRequest};
+use crate::accounts::sessions;
+use crate::domain::PlainPassword;
+use crate::error::AppError;
+use crate::web::client::client_info;
+use crate::web::page::{Chrome, FormPage};
+use crate::web::{AppState, CsrfForm, MaybeUser, is_local_path, render, see_other, session};
+use actix_identity::Identity;
+use actix_session::{Session, SessionExt};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use serde::Deserialize;
+
+pub const INVALID_CREDENTIALS: &str = "Invalid username or password.";
+pub const DEACTIVATED: &str = "This account has been deactivated.";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    remember: bool,
+    /// Only ever a local path; carried from the query string to the form.
+    next: Option<String>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+fn local(next: Option<String>) -> Option<String> {
+    next.filter(|n| is_local_path(n))
+}
+
+pub async fn form(
+    MaybeUser(user): MaybeUser,
+    FormPage(chrome): FormPage,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = local(query.into_inner().next);
+    if user.is_some() {
+        return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
+    }
+    render(&LoginPage { chrome, username: String::new(), remember: false, next, error: None })
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    FormPage(chrome): FormPage,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let next = local(form.next);
+    let remember = form.remember.as_deref() == Some("on");
+    let request = LoginRequest {
+        identifier: &form.username,
+        password: PlainPassword::new(&form.password),
+        remember,
+        client: client_info(&req),
+    };
+    let error = match login::login(&state.db, &state.hasher, request).await {
+        Ok(logged_in) => {
+            // A login over a login: the earlier session ends rather than lingering unseen.
+            if let Some(previous) = session::token(&req.get_session()) {
+                sessions::end(&state.db, previous).await?;
+            }
+            session::begin(&req, logged_in.user_id, &logged_in.token, remember)?;
+            tracing::info!(user_id = %logged_in.user_id, remember, "login succeeded");
+            return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
+        }
+        Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
+        Err(LoginError::Deactivated) => DEACTIVATED,
+        Err(LoginError::Unexpected(e)) => return Err(e.into()),
+    };
+    tracing::info!(reason = error, "login failed");
+    let username = form.username.chars().take(254).collect();
+    render(&LoginPage { chrome, username, remember, next, error: Some(error) })
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(
+    MaybeUser(user): MaybeUser,
+    identity: Option<Identity>,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    if let (Some(user), Some(token)) = (user, session::token(&session)) {
+        sessions::end(&state.db, token).await?;
+        tracing::info!(user_id = %user.id, "logged out");
+        FlashMessage::info("You have been logged out.").send();
+    }
+    session::end(identity, &session);
+    Ok(see_other("/login"))
+}

@@ -1,0 +1,28 @@
+//! The route table, read top to bottom, with a 404 page for everything else.
+
+mod assets;
+mod dashboard;
+mod editor;
+mod health;
+mod home;
+mod login;
+mod not_found;
+mod register;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::show))
+        .route("/healthz", web::get().to(health::alive))
+        .route("/readyz", web::get().to(health::ready))
+        .route("/static/{file}", web::get().to(assets::serve))
+        .route("/favicon.ico", web::get().to(assets::favicon))
+        .route("/register", web::get().to(register::form))
+        .route("/register", web::post().to(register::submit))
+        .route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/dashboard", web::get().to(dashboard::show))
+        .route("/editor", web::get().to(editor::show))
+        .default_service(web::to(not_found::show));
+}

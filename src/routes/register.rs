@@ -1,0 +1,55 @@
+//! `GET, POST /register`: the registration form.
+
+use crate::accounts::registration::{self, FieldErrors, RegistrationError, RegistrationInput};
+use crate::error::AppError;
+use crate::web::page::{Chrome, FormPage};
+use crate::web::{AppState, CsrfForm, MaybeUser, render, render_status, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    /// Kept from a refused submission; the password never is.
+    username: String,
+    email: String,
+    errors: FieldErrors,
+}
+
+pub async fn form(MaybeUser(user): MaybeUser, FormPage(chrome): FormPage) -> Result<HttpResponse, AppError> {
+    if user.is_some() {
+        return Ok(see_other("/dashboard"));
+    }
+    render(&RegisterPage {
+        chrome,
+        username: String::new(),
+        email: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn submit(
+    MaybeUser(user): MaybeUser,
+    state: web::Data<AppState>,
+    FormPage(chrome): FormPage,
+    CsrfForm(input): CsrfForm<RegistrationInput>,
+) -> Result<HttpResponse, AppError> {
+    if user.is_some() {
+        return Ok(see_other("/dashboard"));
+    }
+    let (username, email) = (input.username.trim().to_owned(), input.email.trim().to_owned());
+    match registration::register(&state.db, &state.hasher, input).await {
+        Ok(id) => {
+            tracing::info!(user_id = %id, username = %username, "account registered");
+            FlashMessage::success("Your account has been created. You can log in now.").send();
+            Ok(see_other("/login"))
+        }
+        Err(RegistrationError::Invalid(errors)) => {
+            render_status(&RegisterPage { chrome, username, email, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(RegistrationError::Unexpected(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,104 @@
+//! Building the application: pool, migrations, state, middleware, routes, listener.
+
+use crate::accounts::{PasswordHasher, sessions};
+use crate::config::Settings;
+use crate::db::{self, Db, DbError};
+use crate::routes;
+use crate::web::{self, AppState};
+use actix_identity::IdentityMiddleware;
+use actix_identity::config::LogoutBehaviour;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web::Data};
+use actix_web_flash_messages::FlashMessagesFramework;
+use actix_web_flash_messages::storage::SessionMessageStore;
+use anyhow::Context;
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// How long a request waits for a database connection before it gets a 503.
+const POOL_WAIT: Duration = Duration::from_secs(3);
+const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(600);
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database and binds the listener; `run_until_stopped` serves.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::build_pool(&settings.database_url, settings.db_pool_size, POOL_WAIT);
+        let db = Db::new(pool);
+        let applied = db.run(|conn| db::run_pending(conn).map_err(MigrationFailed)).await.map_err(|e| e.0)?;
+        for name in applied {
+            tracing::info!(migration = %name, "applied migration");
+        }
+        let cost = settings.bcrypt_cost;
+        let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
+        let listener = TcpListener::bind(settings.bind_addr)
+            .with_context(|| format!("binding {}", settings.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = Data::new(AppState { db: db.clone(), hasher, settings });
+        let server = HttpServer::new(move || {
+            let settings = &state.settings;
+            // `wrap` order: the last one wrapped sees the request first.
+            App::new()
+                .app_data(state.clone())
+                .app_data(actix_web::web::QueryConfig::default().error_handler(|e, _| {
+                    crate::error::AppError::BadRequest(format!("The query string could not be read ({e})"))
+                        .into()
+                }))
+                .configure(routes::configure)
+                .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())
+                .wrap(
+                    IdentityMiddleware::builder()
+                        .logout_behaviour(LogoutBehaviour::DeleteIdentityKeys)
+                        .build(),
+                )
+                .wrap(from_fn(web::session::mark_browser_sessions))
+                .wrap(web::session::middleware(settings))
+                .wrap(from_fn(web::session::browser_session_cookies))
+                .wrap(from_fn(web::headers::security_headers))
+                .wrap(from_fn(web::request_log::log_requests))
+        })
+        .listen(listener)?;
+        let server = match workers {
+            Some(n) => server.workers(n),
+            None => server,
+        }
+        .run();
+        tokio::spawn(sweep_expired_sessions(db));
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+struct MigrationFailed(anyhow::Error);
+
+impl From<DbError> for MigrationFailed {
+    fn from(e: DbError) -> Self {
+        Self(anyhow::Error::from(e).context("connecting to the database"))
+    }
+}
+
+async fn sweep_expired_sessions(db: Db) {
+    let mut ticks = tokio::time::interval(EXPIRED_SESSION_SWEEP);
+    loop {
+        ticks.tick().await;
+        match sessions::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "deleted expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}
