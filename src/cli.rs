@@ -125,8 +125,7 @@ fn promote_or_create(
     if db::users::email_taken(conn, email.as_str())? {
         bail!("another account already uses the email {email}");
     }
-    let hash =
-        bcrypt::non_truncating_hash(password.plain().as_bytes(), cost).context("hashing the password")?;
+    let hash = bcrypt::hash(password.plain().as_bytes(), cost).context("hashing the password")?;
     conn.transaction::<_, DbError, _>(|conn| {
         create_account(conn, username, email, &hash, Role::Admin, true)
     })?;

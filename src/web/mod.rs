@@ -23,6 +23,11 @@ pub fn is_local_path(next: &str) -> bool {
         && !next.chars().any(char::is_control)
 }
 
+/// `303 See Other` to `location`: the answer to every successful POST.
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_local_path;
@@ -37,9 +42,4 @@ mod tests {
             assert!(!is_local_path(bad), "{bad:?}");
         }
     }
-}
-
-/// `303 See Other` to `location`: the answer to every successful POST.
-pub fn see_other(location: &str) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()
 }

@@ -1,1 +1,14 @@
+//! The integration suite: gatehouse over HTTP, against real PostgreSQL (and SQLite).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
 mod support;
+
+mod access;
+mod cli;
+mod hardening;
+mod health;
+mod login;
+mod register;
+mod sessions;
+mod sqlite;

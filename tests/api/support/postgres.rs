@@ -123,7 +123,7 @@ fn start() -> Result<Server, String> {
     }
     let template = format!("gatehouse_tpl_{run_id}");
     exec(&mut admin, format!("CREATE DATABASE {template}"))?;
-    tmp_migrate::migrate(&place.url(&template))
+    gatehouse::db::migrate(&place.url(&template))
         .map_err(|e| format!("migrating the template database: {e:#}"))?;
     // One stray session on the template would make every later clone fail.
     exec(&mut admin, format!("ALTER DATABASE {template} ALLOW_CONNECTIONS false"))?;
@@ -167,7 +167,9 @@ fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
         std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(|e| io("chown", e))?;
     }
     let log = File::create(&log_path).map_err(|e| io("creating the log", e))?;
-    let failed = |what: String| format!("{what}; end of {}:\n{}", log_path.display(), log_tail(&log_path));
+    // Failing drops the watchdog's pipe, which deletes the directory: the log's end goes in the message.
+    let failed =
+        |what: String| format!("{what}; the end of {}:\n{}", log_path.display(), log_tail(&log_path));
     // Own process groups, out of reach of the terminal's Ctrl-C: stopping is the watchdog's job.
     let command = |program: &str| -> Result<Command, String> {
         let mut cmd = Command::new(bin.join(program));
@@ -346,19 +348,4 @@ fn external_server_urls_keep_everything_but_the_database_name() {
     let url = "postgres://app:p%2Fw@db:5433/postgres?sslmode=require&dbname=postgres";
     assert_eq!(with_database(url, "t_1"), "postgres://app:p%2Fw@db:5433/t_1?sslmode=require");
     assert_eq!(with_database("postgresql://localhost", "t_1"), "postgresql://localhost/t_1");
-}
-
-// TEMPORARY until gatehouse::db is exported.
-mod tmp_migrate {
-    use diesel::{Connection, PgConnection};
-    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-    const M: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-    pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
-        let mut c = PgConnection::establish(url)?;
-        Ok(c.run_pending_migrations(M)
-            .map_err(|e| anyhow::anyhow!(e))?
-            .iter()
-            .map(|m| m.to_string())
-            .collect())
-    }
 }

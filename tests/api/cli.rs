@@ -1,0 +1,119 @@
+//! The `gatehouse` binary: `migrate`, `create-admin`, and refusing bad settings.
+
+use crate::helpers::{PASSWORD, TestApp, location};
+use diesel::prelude::*;
+use gatehouse::db::schema::users;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn gatehouse(database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("BCRYPT_COST", "4")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running gatehouse");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_applies_pending_migrations_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-cli-{}", crate::helpers::random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/m.db", dir.display());
+    let first = gatehouse(&url, &["migrate"], "");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("applied 20261123000001"));
+    let second = gatehouse(&url, &["migrate"], "");
+    assert!(text(&second.stdout).contains("no pending migrations"));
+}
+
+#[tokio::test]
+async fn create_admin_creates_an_active_admin_who_can_log_in() {
+    let app = TestApp::spawn().await;
+    let out = gatehouse(
+        &app.database_url,
+        &["create-admin", "--username", "root_admin", "--email", "Root@Example.com"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created admin account root_admin"));
+    assert_eq!(location(&app.browser.login("root@example.com", PASSWORD, false).await), "/dashboard");
+    assert!(app.browser.get_html("/dashboard").await.contains("<span class=\"badge\">admin</span>"));
+}
+
+#[tokio::test]
+async fn create_admin_promotes_and_reactivates_an_existing_account_without_touching_its_password() {
+    let app = TestApp::spawn().await;
+    app.register("promoted").await;
+    diesel::update(users::table).set(users::is_active.eq(false)).execute(&mut app.db()).unwrap();
+    let out = gatehouse(
+        &app.database_url,
+        &["create-admin", "--username", "PROMOTED", "--email", "x@example.com"],
+        "another password entirely\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(location(&app.browser.login("promoted", PASSWORD, false).await), "/dashboard");
+    assert!(app.browser.get_html("/dashboard").await.contains("<span class=\"badge\">admin</span>"));
+    let email: String = users::table.select(users::email).first(&mut app.db()).unwrap();
+    assert_eq!(email, "promoted@example.com");
+}
+
+#[tokio::test]
+async fn create_admin_refuses_bad_input_with_a_one_line_reason() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (["create-admin", "--username", "ok_name", "--email", "ok@example.com"], "password1\n", "too common"),
+        (["create-admin", "--username", "ok_name", "--email", "ok@example.com"], "short\n", "at least 8"),
+        (["create-admin", "--username", "ok_name", "--email", "ok@example.com"], "", "no password"),
+        (
+            ["create-admin", "--username", "no way", "--email", "ok@example.com"],
+            "fine password 1\n",
+            "--username",
+        ),
+        (["create-admin", "--username", "ok_name", "--email", "nope"], "fine password 1\n", "--email"),
+    ];
+    for (args, stdin, reason) in cases {
+        let out = gatehouse(&app.database_url, &args, stdin);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(reason) && stderr.trim().lines().count() == 1, "{args:?}: {stderr}");
+    }
+    assert_eq!(users::table.count().get_result::<i64>(&mut app.db()).unwrap(), 0);
+}
+
+#[test]
+fn serve_refuses_postgres_without_a_secret_key() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env_remove("SECRET_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("SECRET_KEY is required"));
+}
+
+#[test]
+fn a_bad_postgres_url_reports_the_connection_error_and_creates_no_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-badpg-{}", crate::helpers::random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("127.0.0.1") && stderr.to_lowercase().contains("connect"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "something was created");
+}

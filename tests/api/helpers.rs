@@ -1,0 +1,216 @@
+//! `TestApp`: a gatehouse on port 0 over its own database, and browsers to drive it.
+
+use gatehouse::config::{PublicUrl, Settings};
+use gatehouse::db::{Conn, DatabaseUrl};
+use gatehouse::startup::Application;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    /// The default browser; [`TestApp::browser`] makes more, each with its own cookies.
+    pub browser: Browser,
+}
+
+impl TestApp {
+    /// An app on a fresh PostgreSQL database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
+        let url = crate::support::postgres::new_test_database();
+        Self::start(url, customise).await
+    }
+
+    /// An app on a fresh SQLite file in a temporary directory.
+    pub async fn spawn_sqlite() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("gatehouse-test-{}-{}", std::process::id(), random_suffix()));
+        std::fs::create_dir_all(&dir).expect("creating a temp dir for SQLite");
+        Self::start(format!("sqlite://{}/test.db", dir.display()), |_| {}).await
+    }
+
+    async fn start(database_url: String, customise: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings {
+            database_url: DatabaseUrl::parse(&database_url).expect("test database URL"),
+            secret_key: SecretString::from("test-secret-".repeat(8)),
+            bind_addr: "127.0.0.1:0".parse().expect("bind address"),
+            public_url: PublicUrl::parse("http://127.0.0.1").expect("public URL"),
+            smtp_url: None,
+            mail_from: "gatehouse <no-reply@localhost>".into(),
+            bcrypt_cost: 4,
+            trusted_proxies: Vec::new(),
+            workers: Some(1),
+            db_pool_size: 4,
+        };
+        customise(&mut settings);
+        let app = Application::build(settings).await.expect("building the app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self { browser: Browser::new(&base), base, database_url }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// A direct connection to the app's database, for arranging and checking state.
+    pub fn db(&self) -> Conn {
+        DatabaseUrl::parse(&self.database_url)
+            .expect("database URL")
+            .connect()
+            .expect("connecting to the test database")
+    }
+
+    /// Registers `username` with [`PASSWORD`] and an address derived from the name.
+    pub async fn register(&self, username: &str) {
+        let response = self.browser().register(username, &format!("{username}@example.com"), PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "registering {username}");
+    }
+
+    /// A new browser, logged in as a freshly registered `username`.
+    pub async fn logged_in(&self, username: &str) -> Browser {
+        self.register(username).await;
+        let browser = self.browser();
+        let response = browser.login(username, PASSWORD, false).await;
+        assert_eq!(location(&response), "/dashboard", "logging in as {username}");
+        browser
+    }
+
+    /// Gives `username` exactly `role`, straight in the database.
+    pub fn set_role(&self, username: &str, role: gatehouse::domain::Role) {
+        let mut conn = self.db();
+        let id = gatehouse::db::users::find_id_by_username(&mut conn, &username.to_lowercase())
+            .expect("looking up the user")
+            .expect("the user exists");
+        gatehouse::db::users::set_role(&mut conn, id, role).expect("setting the role");
+    }
+}
+
+/// One browser: its own cookie jar, redirects not followed so tests see every 303.
+pub struct Browser {
+    base: String,
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("building the HTTP client");
+        Self { base: base.to_owned(), client, jar }
+    }
+
+    /// The `Cookie` header this browser sends, as a thief who copied it would replay it.
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).expect("base URL");
+        let cookies = self.jar.cookies(&url).expect("the browser holds cookies");
+        cookies.to_str().expect("ASCII cookies").to_owned()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET failed")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("reading the body")
+    }
+
+    /// The CSRF token in the form on `page`.
+    pub async fn csrf_token(&self, page: &str) -> String {
+        let html = self.get_html(page).await;
+        hidden_value(&html, "csrf_token").unwrap_or_else(|| panic!("no csrf_token on {page}:\n{html}"))
+    }
+
+    /// Fills in the form on `page` (taking its CSRF token) and posts it to `action`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf_token(page).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        form.extend_from_slice(fields);
+        self.post_form(action, &form).await
+    }
+
+    /// Posts exactly `fields`, with no token added.
+    pub async fn post_form(&self, action: &str, fields: &[(&str, &str)]) -> Response {
+        self.client.post(self.url(action)).form(fields).send().await.expect("POST failed")
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+        let fields = [
+            ("username", username),
+            ("email", email),
+            ("password", password),
+            ("confirm_password", password),
+        ];
+        self.submit("/register", "/register", &fields).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str, remember: bool) -> Response {
+        let mut fields = vec![("username", username), ("password", password)];
+        if remember {
+            fields.push(("remember", "on"));
+        }
+        self.submit("/login", "/login", &fields).await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.submit("/dashboard", "/logout", &[]).await
+    }
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().expect("ASCII Location").to_owned())
+        .unwrap_or_default()
+}
+
+/// The `Set-Cookie` for the session cookie, if the response sets one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gatehouse_session="))
+        .map(str::to_owned)
+}
+
+/// The `value` of the hidden input named `name`.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// The texts of the flash messages of `level` on a page.
+pub fn flashes(html: &str, level: &str) -> Vec<String> {
+    let marker = format!("<p class=\"flash {level}\">");
+    html.match_indices(&marker)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + marker.len()..];
+            rest.find("</p>").map(|end| rest[..end].to_owned())
+        })
+        .collect()
+}
+
+pub fn random_suffix() -> String {
+    use rand::RngCore;
+    format!("{:08x}", rand::rng().next_u32())
+}
