@@ -1,5 +1,6 @@
 //! Logging in: one generic failure, the same work for unknown users, a fresh session.
 
+use super::audit::{self, Action, Event};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher, sessions};
 use crate::db::{self, Db, DbError};
@@ -50,10 +51,14 @@ pub async fn login(
     };
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let matched = hasher.verify(&request.password, stored_hash).await?;
+    let known = credentials.as_ref().map(|c| UserId(c.id));
     let Some(credentials) = credentials.filter(|_| matched) else {
+        record_failure(db, known, request.identifier, "wrong password or unknown user", request.client)
+            .await?;
         return Err(LoginError::InvalidCredentials);
     };
     if !credentials.is_active {
+        record_failure(db, known, request.identifier, "account deactivated", request.client).await?;
         return Err(LoginError::Deactivated);
     }
     let user_id = UserId(credentials.id);
@@ -70,8 +75,34 @@ pub async fn login(
             if let Some(hash) = &new_hash {
                 db::users::set_password_hash(conn, user_id, hash, now)?;
             }
+            audit::record(conn, &Event::by(user_id, Action::LoginSucceeded, &client))?;
             sessions::start(conn, user_id, remember, &client, now)
         })
         .await?;
     Ok(LoggedIn { user_id, token })
+}
+
+/// A failed login is recorded against the account when there is one, and by the name
+/// that was typed when there is not (creating nothing).
+async fn record_failure(
+    db: &Db,
+    account: Option<UserId>,
+    identifier: &str,
+    reason: &'static str,
+    client: ClientInfo,
+) -> Result<(), LoginError> {
+    let subject = identifier.trim().to_owned();
+    db.run(move |conn| {
+        let event = Event {
+            action: Action::LoginFailed,
+            actor: None,
+            target: account,
+            subject: &subject,
+            details: reason,
+            client: &client,
+        };
+        audit::record(conn, &event)
+    })
+    .await?;
+    Ok(())
 }

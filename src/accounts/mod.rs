@@ -1,5 +1,6 @@
 //! Use cases: what the app does with accounts. They know the database and mail, never HTTP.
 
+pub mod audit;
 pub mod hashing;
 pub mod login;
 pub mod registration;

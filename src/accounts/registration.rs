@@ -1,6 +1,7 @@
 //! Registration: every field checked at once, uniqueness included, then one transaction.
 
-use super::PasswordHasher;
+use super::audit::{self, Action, Event};
+use super::{ClientInfo, PasswordHasher};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, UserId, Username};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -54,6 +55,7 @@ pub async fn register(
     db: &Db,
     hasher: &PasswordHasher,
     input: RegistrationInput,
+    client: ClientInfo,
 ) -> Result<UserId, RegistrationError> {
     let mut errors = FieldErrors::default();
     let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
@@ -79,7 +81,11 @@ pub async fn register(
     let inserted = db
         .transaction::<_, DbError>({
             let (username, email) = (username.clone(), email.clone());
-            move |conn| create_account(conn, &username, &email, &hash, Role::User, true)
+            move |conn| {
+                let id = create_account(conn, &username, &email, &hash, Role::User, true)?;
+                audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
+                Ok(id)
+            }
         })
         .await;
     match inserted {

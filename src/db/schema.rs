@@ -42,8 +42,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        action -> Text,
+        actor_id -> Nullable<BigInt>,
+        target_id -> Nullable<BigInt>,
+        subject -> Text,
+        details -> Text,
+        ip -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_reset_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    throttle_events (id) {
+        id -> BigInt,
+        bucket -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, roles, user_roles, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    roles,
+    user_roles,
+    sessions,
+    audit_events,
+    email_outbox,
+    password_reset_tokens,
+    throttle_events,
+);

@@ -2,10 +2,11 @@
 
 use crate::accounts::registration::{self, FieldErrors, RegistrationError, RegistrationInput};
 use crate::error::AppError;
+use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, MaybeUser, render, render_status, see_other};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 
@@ -32,6 +33,7 @@ pub async fn form(MaybeUser(user): MaybeUser, FormPage(chrome): FormPage) -> Res
 }
 
 pub async fn submit(
+    req: HttpRequest,
     MaybeUser(user): MaybeUser,
     state: web::Data<AppState>,
     FormPage(chrome): FormPage,
@@ -41,7 +43,7 @@ pub async fn submit(
         return Ok(see_other("/dashboard"));
     }
     let (username, email) = (input.username.trim().to_owned(), input.email.trim().to_owned());
-    match registration::register(&state.db, &state.hasher, input).await {
+    match registration::register(&state.db, &state.hasher, input, client_info(&req)).await {
         Ok(id) => {
             tracing::info!(user_id = %id, username = %username, "account registered");
             FlashMessage::success("Your account has been created. You can log in now.").send();

@@ -1,0 +1,91 @@
+//! The audit trail: security events and admin actions, written in the same transaction
+//! as the change they record.
+
+use super::ClientInfo;
+use crate::db::{self, Conn, DbError, audit::NewAuditEvent};
+use crate::domain::UserId;
+
+/// Every kind of entry, named `area.event` so that the log reads and filters well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    AccountCreated,
+    LoginSucceeded,
+    LoginFailed,
+    LoginThrottled,
+    Logout,
+    SessionRevoked,
+    OtherSessionsRevoked,
+    AllSessionsRevoked,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    AccountDeactivated,
+    AccountReactivated,
+    RoleChanged,
+    AccountDeleted,
+    ResetSentByAdmin,
+    EmailRetried,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account.created",
+            Self::LoginSucceeded => "login.succeeded",
+            Self::LoginFailed => "login.failed",
+            Self::LoginThrottled => "login.throttled",
+            Self::Logout => "session.logout",
+            Self::SessionRevoked => "session.revoked",
+            Self::OtherSessionsRevoked => "session.revoked_others",
+            Self::AllSessionsRevoked => "session.revoked_all",
+            Self::PasswordChanged => "password.changed",
+            Self::PasswordResetRequested => "password.reset_requested",
+            Self::PasswordReset => "password.reset",
+            Self::AccountDeactivated => "account.deactivated",
+            Self::AccountReactivated => "account.reactivated",
+            Self::RoleChanged => "account.role_changed",
+            Self::AccountDeleted => "account.deleted",
+            Self::ResetSentByAdmin => "password.reset_sent_by_admin",
+            Self::EmailRetried => "email.retried",
+        }
+    }
+}
+
+/// One entry. `subject` holds what was acted on when there is no account to point at
+/// (an unknown username at login); `details` holds before and after values.
+pub struct Event<'a> {
+    pub action: Action,
+    pub actor: Option<UserId>,
+    pub target: Option<UserId>,
+    pub subject: &'a str,
+    pub details: &'a str,
+    pub client: &'a ClientInfo,
+}
+
+impl<'a> Event<'a> {
+    /// An event an account did to itself (login, logout, password change...).
+    pub fn by(account: UserId, action: Action, client: &'a ClientInfo) -> Self {
+        Self { action, actor: Some(account), target: Some(account), subject: "", details: "", client }
+    }
+}
+
+pub fn record(conn: &mut Conn, event: &Event<'_>) -> Result<(), DbError> {
+    db::audit::insert(
+        conn,
+        &NewAuditEvent {
+            created_at: db::now(),
+            action: event.action.as_str(),
+            actor_id: event.actor.map(|id| id.0),
+            target_id: event.target.map(|id| id.0),
+            subject: &truncate(event.subject, 256),
+            details: &truncate(event.details, 1024),
+            ip: &event.client.ip,
+            user_agent: &event.client.user_agent,
+        },
+    )?;
+    Ok(())
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
