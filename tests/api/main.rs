@@ -5,6 +5,7 @@ mod helpers;
 mod support;
 
 mod access;
+mod browser;
 mod cli;
 mod hardening;
 mod health;
