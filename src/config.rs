@@ -1,5 +1,6 @@
 //! Settings from the environment: typed, validated, and failing fast with one line.
 
+use crate::accounts::throttle::{Limits, Policy};
 use crate::db::DatabaseUrl;
 use ipnet::IpNet;
 use rand::RngCore;
@@ -21,6 +22,7 @@ pub struct Settings {
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
     pub db_pool_size: u32,
+    pub limits: Limits,
 }
 
 /// The one-line reason a setting was refused.
@@ -110,6 +112,7 @@ impl Settings {
             trusted_proxies: trusted_proxies(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             workers: None,
             db_pool_size: 10,
+            limits: limits(get)?,
         })
     }
 }
@@ -125,6 +128,22 @@ fn bcrypt_cost(get: &dyn Fn(&str) -> Option<String>) -> Result<u32, ConfigError>
         Ok(cost) if (4..=31).contains(&cost) => Ok(cost),
         _ => Err(ConfigError(format!("invalid BCRYPT_COST {raw:?}: must be a whole number from 4 to 31"))),
     }
+}
+
+fn limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
+    let mut limits = Limits::default();
+    for (name, slot) in [
+        ("LIMIT_LOGIN_ACCOUNT_IP", &mut limits.login_account_ip),
+        ("LIMIT_LOGIN_IP", &mut limits.login_ip),
+        ("LIMIT_LOGIN_ACCOUNT", &mut limits.login_account),
+        ("LIMIT_REGISTER_IP", &mut limits.register_ip),
+        ("LIMIT_RESET_IP", &mut limits.reset_ip),
+    ] {
+        if let Some(raw) = get(name) {
+            *slot = Policy::parse(&raw).map_err(|e| ConfigError(format!("{name}: {e}")))?;
+        }
+    }
+    Ok(limits)
 }
 
 fn check_secret(key: String) -> Result<SecretString, ConfigError> {
@@ -217,6 +236,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/8, nope", "TRUSTED_PROXIES"),
             ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
             ("MAIL_FROM", "not an address", "MAIL_FROM"),
+            ("LIMIT_LOGIN_IP", "lots", "LIMIT_LOGIN_IP"),
         ] {
             let mut vars = base.to_vec();
             vars.retain(|(k, _)| *k != name);

@@ -63,6 +63,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: String,
+    /// Offers the reset form, for a visitor who was throttled.
+    offer_reset: bool,
 }
 
 impl ResponseError for AppError {
@@ -97,7 +99,10 @@ impl ResponseError for AppError {
                 "Something went wrong on our side. Please try again in a moment.".to_owned()
             }
             Self::TooManyRequests { retry_after_secs } => {
-                format!("Too many attempts. Please wait {} and try again.", human_duration(*retry_after_secs))
+                format!(
+                    "Too many attempts. Please wait {} and try again. Forgotten your password? You can reset it.",
+                    human_duration(*retry_after_secs)
+                )
             }
             other => capitalised(&other.to_string()),
         };
@@ -106,6 +111,7 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message,
+            offer_reset: matches!(self, Self::TooManyRequests { .. }),
         };
         let mut response = render_with_status(&page, status);
         if let Self::TooManyRequests { retry_after_secs } = self {

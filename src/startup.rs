@@ -1,6 +1,6 @@
 //! Building the application: pool, migrations, state, middleware, routes, listener.
 
-use crate::accounts::{PasswordHasher, sessions};
+use crate::accounts::{PasswordHasher, sessions, throttle};
 use crate::config::Settings;
 use crate::db::{self, Db, DbError};
 use crate::routes;
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// How long a request waits for a database connection before it gets a 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
-const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(600);
+const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 
 pub struct Application {
     port: u16,
@@ -69,7 +69,7 @@ impl Application {
             None => server,
         }
         .run();
-        tokio::spawn(sweep_expired_sessions(db));
+        tokio::spawn(sweep_expired(db));
         Ok(Self { port, server })
     }
 
@@ -91,14 +91,14 @@ impl From<DbError> for MigrationFailed {
     }
 }
 
-async fn sweep_expired_sessions(db: Db) {
-    let mut ticks = tokio::time::interval(EXPIRED_SESSION_SWEEP);
+/// Deletes expired sessions and throttle events nothing counts any more.
+async fn sweep_expired(db: Db) {
+    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
     loop {
         ticks.tick().await;
-        match sessions::purge_expired(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "deleted expired sessions"),
-            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        match (sessions::purge_expired(&db).await, throttle::purge_old(&db).await) {
+            (Ok(sessions), Ok(events)) => tracing::debug!(sessions, events, "swept expired rows"),
+            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "could not sweep expired rows"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Logging in: one generic failure, the same work for unknown users, a fresh session.
 
 use super::audit::{self, Action, Event};
+use super::throttle::{self, Limits, Policy};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher, sessions};
 use crate::db::{self, Db, DbError};
@@ -15,6 +16,9 @@ pub enum LoginError {
     /// Only said after the right password, so it reveals nothing to a guesser.
     #[error("the account is deactivated")]
     Deactivated,
+    /// Too many recent failures for this account or from this address.
+    #[error("too many failed logins")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -41,24 +45,37 @@ pub struct LoggedIn {
 pub async fn login(
     db: &Db,
     hasher: &PasswordHasher,
+    limits: &Limits,
     request: LoginRequest<'_>,
 ) -> Result<LoggedIn, LoginError> {
     let identifier = request.identifier.trim().to_lowercase();
-    let credentials = if identifier.is_empty() || identifier.len() > crate::domain::Email::MAX_LEN {
-        None
-    } else {
-        db.run(move |conn| db::users::find_credentials(conn, &identifier).map_err(DbError::from)).await?
-    };
+    let (ip, limits) = (request.client.ip.clone(), *limits);
+    let (credentials, buckets, wait) = db
+        .run(move |conn| {
+            let plausible = !identifier.is_empty() && identifier.len() <= crate::domain::Email::MAX_LEN;
+            let credentials = if plausible { db::users::find_credentials(conn, &identifier)? } else { None };
+            let buckets = Buckets::new(credentials.as_ref().map(|c| UserId(c.id)), &identifier, &ip);
+            let wait = throttle::longest_wait(conn, &buckets.checks(&limits), db::now())?;
+            Ok::<_, DbError>((credentials, buckets, wait))
+        })
+        .await?;
+    if let Some(retry_after_secs) = wait {
+        tracing::info!(ip = %request.client.ip, retry_after_secs, "login throttled");
+        return Err(LoginError::Throttled { retry_after_secs });
+    }
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let matched = hasher.verify(&request.password, stored_hash).await?;
     let known = credentials.as_ref().map(|c| UserId(c.id));
     let Some(credentials) = credentials.filter(|_| matched) else {
-        record_failure(db, known, request.identifier, "wrong password or unknown user", request.client)
-            .await?;
+        let failure =
+            Failure { account: known, reason: "wrong password or unknown user", buckets: Some(buckets) };
+        record_failure(db, request.identifier, failure, request.client).await?;
         return Err(LoginError::InvalidCredentials);
     };
     if !credentials.is_active {
-        record_failure(db, known, request.identifier, "account deactivated", request.client).await?;
+        // The right password: not a guess, so it counts against no limit.
+        let failure = Failure { account: known, reason: "account deactivated", buckets: None };
+        record_failure(db, request.identifier, failure, request.client).await?;
         return Err(LoginError::Deactivated);
     }
     let user_id = UserId(credentials.id);
@@ -75,6 +92,8 @@ pub async fn login(
             if let Some(hash) = &new_hash {
                 db::users::set_password_hash(conn, user_id, hash, now)?;
             }
+            // The owner got in from here: this address starts with a clean slate.
+            db::throttle::clear(conn, &buckets.account_ip)?;
             audit::record(conn, &Event::by(user_id, Action::LoginSucceeded, &client))?;
             sessions::start(conn, user_id, remember, &client, now)
         })
@@ -82,23 +101,63 @@ pub async fn login(
     Ok(LoggedIn { user_id, token })
 }
 
+/// The throttle buckets a login attempt counts against. An account's buckets share the
+/// prefix [`account_prefix`], so a password reset can clear them all at once.
+struct Buckets {
+    ip: String,
+    account: String,
+    account_ip: String,
+}
+
+pub fn account_prefix(account: UserId) -> String {
+    format!("login-account:{account}/")
+}
+
+impl Buckets {
+    /// Unknown names are throttled exactly like accounts, so throttling reveals nothing.
+    fn new(account: Option<UserId>, identifier: &str, ip: &str) -> Self {
+        let account = match account {
+            Some(id) => account_prefix(id),
+            None => format!("login-name:{}/", identifier.chars().take(64).collect::<String>()),
+        };
+        Self { ip: format!("login-ip:{ip}"), account_ip: format!("{account}ip:{ip}"), account }
+    }
+
+    fn checks(&self, limits: &Limits) -> [(&str, Policy); 3] {
+        [
+            (&self.ip, limits.login_ip),
+            (&self.account_ip, limits.login_account_ip),
+            (&self.account, limits.login_account),
+        ]
+    }
+}
+
+struct Failure {
+    account: Option<UserId>,
+    reason: &'static str,
+    /// The limits this failure counts against, if any.
+    buckets: Option<Buckets>,
+}
+
 /// A failed login is recorded against the account when there is one, and by the name
 /// that was typed when there is not (creating nothing).
 async fn record_failure(
     db: &Db,
-    account: Option<UserId>,
     identifier: &str,
-    reason: &'static str,
+    failure: Failure,
     client: ClientInfo,
 ) -> Result<(), LoginError> {
     let subject = identifier.trim().to_owned();
-    db.run(move |conn| {
+    db.transaction::<_, DbError>(move |conn| {
+        if let Some(b) = &failure.buckets {
+            throttle::record(conn, &[&b.ip, &b.account, &b.account_ip], db::now())?;
+        }
         let event = Event {
             action: Action::LoginFailed,
             actor: None,
-            target: account,
+            target: failure.account,
             subject: &subject,
-            details: reason,
+            details: failure.reason,
             client: &client,
         };
         audit::record(conn, &event)

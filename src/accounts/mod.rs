@@ -5,6 +5,7 @@ pub mod hashing;
 pub mod login;
 pub mod registration;
 pub mod sessions;
+pub mod throttle;
 pub mod token;
 
 pub use hashing::PasswordHasher;

@@ -1,6 +1,7 @@
 //! Registration: every field checked at once, uniqueness included, then one transaction.
 
 use super::audit::{self, Action, Event};
+use super::throttle::{self, Limits};
 use super::{ClientInfo, PasswordHasher};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, UserId, Username};
@@ -37,6 +38,8 @@ impl FieldErrors {
 pub enum RegistrationError {
     #[error("the registration form has errors")]
     Invalid(FieldErrors),
+    #[error("too many registrations from this address")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -54,9 +57,25 @@ pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 pub async fn register(
     db: &Db,
     hasher: &PasswordHasher,
+    limits: &Limits,
     input: RegistrationInput,
     client: ClientInfo,
 ) -> Result<UserId, RegistrationError> {
+    let (bucket, policy) = (format!("register-ip:{}", client.ip), limits.register_ip);
+    let wait = db
+        .transaction::<_, DbError>(move |conn| {
+            let now = db::now();
+            let wait = throttle::retry_after(conn, &bucket, policy, now)?;
+            // Every attempt counts, valid or not: this limits probing as well as sign-ups.
+            if wait.is_none() {
+                throttle::record(conn, &[&bucket], now)?;
+            }
+            Ok(wait)
+        })
+        .await?;
+    if let Some(retry_after_secs) = wait {
+        return Err(RegistrationError::Throttled { retry_after_secs });
+    }
     let mut errors = FieldErrors::default();
     let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
     let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();

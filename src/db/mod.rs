@@ -5,6 +5,7 @@ mod connection;
 mod migrations;
 pub mod schema;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme, build_pool};

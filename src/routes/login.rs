@@ -72,7 +72,7 @@ pub async fn submit(
         remember,
         client: client_info(&req),
     };
-    let error = match login::login(&state.db, &state.hasher, request).await {
+    let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request).await {
         Ok(logged_in) => {
             // A login over a login: the earlier session ends rather than lingering unseen.
             if let Some(previous) = session::token(&req.get_session()) {
@@ -84,6 +84,9 @@ pub async fn submit(
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,
+        Err(LoginError::Throttled { retry_after_secs }) => {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
     tracing::info!(reason = error, "login failed");

@@ -43,7 +43,9 @@ pub async fn submit(
         return Ok(see_other("/dashboard"));
     }
     let (username, email) = (input.username.trim().to_owned(), input.email.trim().to_owned());
-    match registration::register(&state.db, &state.hasher, input, client_info(&req)).await {
+    match registration::register(&state.db, &state.hasher, &state.settings.limits, input, client_info(&req))
+        .await
+    {
         Ok(id) => {
             tracing::info!(user_id = %id, username = %username, "account registered");
             FlashMessage::success("Your account has been created. You can log in now.").send();
@@ -51,6 +53,9 @@ pub async fn submit(
         }
         Err(RegistrationError::Invalid(errors)) => {
             render_status(&RegisterPage { chrome, username, email, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(RegistrationError::Throttled { retry_after_secs }) => {
+            Err(AppError::TooManyRequests { retry_after_secs })
         }
         Err(RegistrationError::Unexpected(e)) => Err(e.into()),
     }

@@ -49,6 +49,7 @@ impl TestApp {
             trusted_proxies: Vec::new(),
             workers: Some(1),
             db_pool_size: 4,
+            limits: Default::default(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");

@@ -13,3 +13,4 @@ mod login;
 mod register;
 mod sessions;
 mod sqlite;
+mod throttling;
