@@ -139,4 +139,20 @@ mod tests {
         assert!(decode_pairs(b"name=%FF%FE").is_err());
         assert!(decode_pairs(b"name=\xff").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = decode_pairs(&body);
+        }
+
+        #[test]
+        fn what_a_browser_encodes_decodes_to_the_same_fields(
+            fields in proptest::collection::vec(("\\PC{1,12}", "\\PC{0,40}"), 0..6)
+        ) {
+            let encoded = serde_urlencoded::to_string(&fields).unwrap_or_default();
+            let decoded = decode_pairs(encoded.as_bytes()).ok();
+            proptest::prop_assert_eq!(decoded, Some(fields));
+        }
+    }
 }
