@@ -117,3 +117,45 @@ fn a_bad_postgres_url_reports_the_connection_error_and_creates_no_sqlite_file() 
     assert!(stderr.contains("127.0.0.1") && stderr.to_lowercase().contains("connect"), "{stderr}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "something was created");
 }
+
+#[tokio::test]
+async fn serve_finishes_in_flight_requests_when_told_to_stop() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-sigterm-{}", crate::helpers::random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .current_dir(&dir)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        // A slow hash keeps the registration in flight while the signal arrives.
+        .env("BCRYPT_COST", "15")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let browser = crate::helpers::Browser::at(&format!("http://127.0.0.1:{port}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while browser.client.get(browser.url("/healthz")).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = browser.csrf_token("/register").await;
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("username", "last_one"),
+        ("email", "last@example.com"),
+        ("password", PASSWORD),
+        ("confirm_password", PASSWORD),
+    ];
+    let in_flight = browser.client.post(browser.url("/register")).form(&fields).send();
+    let signal = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let sent = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+    };
+    let (response, ()) = tokio::join!(in_flight, signal);
+    assert_eq!(response.unwrap().status(), reqwest::StatusCode::SEE_OTHER, "the in-flight request was cut");
+    let exit = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "serve exited with {exit}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -26,7 +26,7 @@ impl TestApp {
 
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
         let url = crate::support::postgres::new_test_database();
-        Self::start(url, customise).await
+        Self::at(url, customise).await
     }
 
     /// An app on a fresh SQLite file in a temporary directory.
@@ -34,10 +34,11 @@ impl TestApp {
         let dir =
             std::env::temp_dir().join(format!("gatehouse-test-{}-{}", std::process::id(), random_suffix()));
         std::fs::create_dir_all(&dir).expect("creating a temp dir for SQLite");
-        Self::start(format!("sqlite://{}/test.db", dir.display()), |_| {}).await
+        Self::at(format!("sqlite://{}/test.db", dir.display()), |_| {}).await
     }
 
-    async fn start(database_url: String, customise: impl FnOnce(&mut Settings)) -> Self {
+    /// An app on the database at `database_url` (migrated at start-up).
+    pub async fn at(database_url: String, customise: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = Settings {
             database_url: DatabaseUrl::parse(&database_url).expect("test database URL"),
             secret_key: SecretString::from("test-secret-".repeat(8)),
@@ -103,6 +104,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser for a server started some other way (the binary, say).
+    pub fn at(base: &str) -> Self {
+        Self::new(base)
+    }
+
     fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()

@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod browser;
 mod cli;
+mod faults;
 mod fuzz;
 mod hardening;
 mod health;

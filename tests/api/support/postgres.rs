@@ -191,26 +191,82 @@ fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
         Ok(status) if status.success() => fs::remove_file(&initdb_pgid).map_err(|e| io("rm", e))?,
         other => return Err(failed(format!("initdb failed: {other:?}"))),
     }
-    let mut postgres = command("postgres")?
+    launch_postgres(&dir, &bin, owner)?;
+    Ok((dir, watchdog))
+}
+
+/// Starts the server of the cluster in `dir` and waits until it accepts connections.
+fn launch_postgres(dir: &Path, bin: &Path, owner: Option<(u32, u32)>) -> Result<(), String> {
+    let log_path = dir.join("log");
+    let failed =
+        |what: String| format!("{what}; the end of {}:\n{}", log_path.display(), log_tail(&log_path));
+    let log = fs::OpenOptions::new().append(true).open(&log_path).map_err(|e| failed(format!("log: {e}")))?;
+    let log = || log.try_clone().map_err(|e| failed(format!("sharing the log: {e}")));
+    let mut command = Command::new(bin.join("postgres"));
+    command.arg("-D").arg(dir.join("data")).current_dir(dir).process_group(0);
+    command.stdin(Stdio::null()).stdout(log()?).stderr(log()?);
+    if let Some((uid, gid)) = owner {
+        command.uid(uid).gid(gid);
+    }
+    let mut postgres = command
         .arg("-k")
-        .arg(&dir)
+        .arg(dir)
         .args(["-p", PORT])
         .args(POSTGRES_ARGS.split_whitespace())
         .spawn()
         .map_err(|e| failed(format!("starting postgres: {e}")))?;
-    let admin_url = Place::Local(dir.clone()).admin_url();
+    let admin_url = Place::Local(dir.to_owned()).admin_url();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = postgres.try_wait() {
             return Err(failed(format!("postgres exited at start-up ({status})")));
         }
         match PgConnection::establish(&admin_url) {
-            Ok(_) => return Ok((dir, watchdog)),
+            Ok(_) => return Ok(()),
             Err(e) if Instant::now() > deadline => {
                 return Err(failed(format!("postgres refused connections for 30s: {e}")));
             }
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
+    }
+}
+
+/// A cluster of a test's own, for the test that stops its database and starts it again.
+/// Removed, like the shared one, by its watchdog when the test process ends.
+pub struct OwnCluster {
+    dir: PathBuf,
+    _watchdog: ChildStdin,
+}
+
+impl OwnCluster {
+    pub fn start() -> Self {
+        let run_id = format!("{}_{:08x}_own", std::process::id(), rand::random::<u32>());
+        let (dir, watchdog) = start_cluster(&run_id).unwrap_or_else(|e| panic!("{e}"));
+        Self { dir, _watchdog: watchdog }
+    }
+
+    pub fn database_url(&self) -> String {
+        Place::Local(self.dir.clone()).admin_url()
+    }
+
+    /// A fast shutdown: every connection is cut, new ones are refused.
+    pub fn stop(&self) {
+        let pid_file = self.dir.join("data/postmaster.pid");
+        let pid = fs::read_to_string(&pid_file).unwrap_or_default();
+        let pid = pid.lines().next().unwrap_or_default().trim().to_owned();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().map(|s| s.success());
+        assert!(matches!(sent, Ok(true)), "could not signal postgres (pid {pid:?})");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while pid_file.exists() {
+            assert!(Instant::now() < deadline, "postgres did not stop within 30s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn restart(&self) {
+        let bin = find_bin_dir(&["initdb", "postgres"]).expect(NO_BINARIES);
+        let owner = server_owner().unwrap_or_else(|e| panic!("{e}"));
+        launch_postgres(&self.dir, &bin, owner).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
