@@ -247,6 +247,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_shows_no_secret() {
+        let vars = [
+            ("DATABASE_URL", "postgres://app:db-password-1@db/x"),
+            ("SECRET_KEY", KEY),
+            ("SMTP_URL", "smtps://mailer:smtp-password-2@mail.example.com"),
+        ];
+        let printed = settings(&vars).map(|s| format!("{s:?}")).unwrap_or_default();
+        assert!(printed.contains("PublicUrl"), "{printed}");
+        for secret in [KEY, "db-password-1", "smtp-password-2"] {
+            assert!(!printed.contains(secret), "{secret} printed in {printed}");
+        }
+    }
+
+    #[test]
     fn reads_trusted_proxies_as_addresses_and_ranges() {
         let s = settings(&[
             ("DATABASE_URL", "postgres://x/y"),
