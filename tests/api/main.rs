@@ -5,6 +5,8 @@ mod helpers;
 mod support;
 
 mod access;
+mod admin;
+mod audit;
 mod cli;
 mod hardening;
 mod health;
