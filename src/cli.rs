@@ -1,9 +1,13 @@
-//! The command line: `serve` (the default), `migrate` and `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin` and `seed-users`.
 
+use crate::accounts::ClientInfo;
+use crate::accounts::administration::role_list;
+use crate::accounts::audit::{self, Action, Event};
 use crate::accounts::registration::create_account;
+use crate::accounts::{seeding, token::SecretToken};
 use crate::config::{self, Settings};
 use crate::db::{self, DbError};
-use crate::domain::{Email, Password, Role, Username};
+use crate::domain::{Email, Password, Role, UserId, Username};
 use crate::startup::Application;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -30,6 +34,12 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Add N fake accounts (seed_000001...) to see how the admin panel copes with many.
+    /// Their password is random and thrown away: nobody can log in as them.
+    SeedUsers {
+        #[arg(long)]
+        count: u32,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -39,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAdmin { username, email } => {
             create_admin(&username, &email, std::io::stdin().lock()).await
         }
+        Command::SeedUsers { count } => seed_users(count).await,
     }
 }
 
@@ -112,12 +123,9 @@ fn promote_or_create(
     cost: u32,
 ) -> anyhow::Result<AdminOutcome> {
     use diesel::Connection;
+    let client = ClientInfo { ip: "cli".into(), user_agent: "gatehouse create-admin".into() };
     if let Some(id) = db::users::find_id_by_username(conn, &username.folded())? {
-        conn.transaction::<_, DbError, _>(|conn| {
-            db::users::set_role(conn, id, Role::Admin)?;
-            db::users::set_active(conn, id, true, db::now())?;
-            Ok(())
-        })?;
+        conn.transaction::<_, DbError, _>(|conn| promote(conn, id, &client))?;
         return Ok(AdminOutcome::Promoted);
     }
     let password = Password::parse(password, username.as_str(), email.as_str())
@@ -127,7 +135,50 @@ fn promote_or_create(
     }
     let hash = bcrypt::hash(password.plain().as_bytes(), cost).context("hashing the password")?;
     conn.transaction::<_, DbError, _>(|conn| {
-        create_account(conn, username, email, &hash, Role::Admin, true)
+        let id = create_account(conn, username, email, &hash, Role::Admin, true)?;
+        let event = Event {
+            action: Action::AccountCreated,
+            actor: None,
+            target: Some(id),
+            subject: username.as_str(),
+            details: "role: admin",
+            client: &client,
+        };
+        audit::record(conn, &event)
     })?;
     Ok(AdminOutcome::Created)
+}
+
+/// Makes an existing account an active admin, recording each change it makes.
+fn promote(conn: &mut db::Conn, id: UserId, client: &ClientInfo) -> Result<(), DbError> {
+    let Some(before) = db::users::profile(conn, id)? else { return Ok(()) };
+    let roles = db::users::roles_of(conn, id)?;
+    db::users::set_role(conn, id, Role::Admin)?;
+    db::users::set_active(conn, id, true, db::now())?;
+    let role_change = format!("role: {} -> admin", role_list(&roles));
+    let changes = [
+        (roles != [Role::Admin], Action::RoleChanged, role_change.as_str()),
+        (!before.is_active, Action::AccountReactivated, "active: false -> true"),
+    ];
+    for (_, action, details) in changes.into_iter().filter(|(changed, _, _)| *changed) {
+        let event =
+            Event { action, actor: None, target: Some(id), subject: &before.username, details, client };
+        audit::record(conn, &event)?;
+    }
+    Ok(())
+}
+
+async fn seed_users(count: u32) -> anyhow::Result<()> {
+    let url = config::database_url_from_env()?;
+    let cost = config::bcrypt_cost_from_env()?;
+    let (first, last) = actix_web::web::block(move || -> anyhow::Result<(String, String)> {
+        // One hash for all of them, of a password nobody knows.
+        let hash = bcrypt::hash(SecretToken::generate().expose(), cost).context("hashing a password")?;
+        let mut conn = url.connect().with_context(|| format!("connecting to {url:?}"))?;
+        db::run_pending(&mut conn)?;
+        seeding::seed(&mut conn, count, &hash)
+    })
+    .await??;
+    println!("seeded {count} accounts: {first} to {last}");
+    Ok(())
 }

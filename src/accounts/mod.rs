@@ -1,9 +1,12 @@
 //! Use cases: what the app does with accounts. They know the database and mail, never HTTP.
 
+pub mod administration;
 pub mod audit;
+pub mod directory;
 pub mod hashing;
 pub mod login;
 pub mod registration;
+pub mod seeding;
 pub mod sessions;
 pub mod throttle;
 pub mod token;

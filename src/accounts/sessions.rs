@@ -1,6 +1,7 @@
 //! Server-side sessions: started at login, checked on every request, ended on demand.
 
 use super::ClientInfo;
+use super::audit::{self, Action, Event};
 use super::token::SecretToken;
 use crate::db::{self, Db, DbError, sessions::NewSession};
 use crate::domain::{Role, SessionRecordId, UserId};
@@ -89,6 +90,17 @@ pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated
 pub async fn end(db: &Db, token: SecretToken) -> Result<(), DbError> {
     db.run(move |conn| {
         db::sessions::delete_by_token_hash(conn, &token.digest()).map(drop).map_err(DbError::from)
+    })
+    .await
+}
+
+/// Logging out: ends the session behind `token` and records it, in one transaction.
+pub async fn logout(db: &Db, user: UserId, token: SecretToken, client: ClientInfo) -> Result<(), DbError> {
+    db.transaction(move |conn| {
+        if db::sessions::delete_by_token_hash(conn, &token.digest())? > 0 {
+            audit::record(conn, &Event::by(user, Action::Logout, &client))?;
+        }
+        Ok(())
     })
     .await
 }

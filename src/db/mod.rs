@@ -1,5 +1,6 @@
 //! Every Diesel call lives here: small functions over `&mut Conn`, run off the async workers.
 
+pub mod admin;
 pub mod audit;
 mod connection;
 mod migrations;

@@ -125,3 +125,47 @@ pub fn parse_roles<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Role> {
     parsed.dedup();
     parsed
 }
+
+/// `(id, username)` of those of the given accounts that still exist.
+pub fn usernames_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::username)).load(conn)
+}
+
+/// Deletes the account; its roles, sessions and reset tokens go with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut Conn, id: UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id.0)).execute(conn)
+}
+
+/// Inserts many accounts in one statement and returns their ids. Multi-row inserts don't
+/// go through the two-backend connection type, hence the branch.
+pub fn insert_many(conn: &mut Conn, rows: &[NewUser<'_>]) -> QueryResult<Vec<i64>> {
+    let insert = diesel::insert_into(users::table).values(rows).returning(users::id);
+    match conn {
+        Conn::Postgres(c) => insert.get_results(c),
+        Conn::Sqlite(c) => insert.get_results(c),
+    }
+}
+
+/// Gives each of the accounts `role`; for accounts that have none yet.
+pub fn grant_many(conn: &mut Conn, ids: &[i64], role: Role) -> QueryResult<usize> {
+    let role_id: i64 = roles::table.filter(roles::name.eq(role.as_str())).select(roles::id).first(conn)?;
+    let rows: Vec<_> =
+        ids.iter().map(|id| (user_roles::user_id.eq(*id), user_roles::role_id.eq(role_id))).collect();
+    let insert = diesel::insert_into(user_roles::table).values(&rows);
+    match conn {
+        Conn::Postgres(c) => insert.execute(c),
+        Conn::Sqlite(c) => insert.execute(c),
+    }
+}
+
+/// Usernames beginning with `prefix` (taken literally).
+pub fn usernames_starting_with(conn: &mut Conn, prefix: &str) -> QueryResult<Vec<String>> {
+    let pattern = format!("{}%", super::admin::escape_like(&prefix.to_lowercase()));
+    users::table.filter(lower(users::username).like(pattern).escape('\\')).select(users::username).load(conn)
+}
+
+/// Refreshes the query planner's statistics on `users` after a bulk insert, so that
+/// searches use their indexes at once rather than after the next autovacuum.
+pub fn analyze(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE users").execute(conn).map(drop)
+}

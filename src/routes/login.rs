@@ -98,6 +98,7 @@ pub async fn submit(
 pub struct Empty {}
 
 pub async fn logout(
+    req: HttpRequest,
     MaybeUser(user): MaybeUser,
     identity: Option<Identity>,
     session: Session,
@@ -105,7 +106,7 @@ pub async fn logout(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     if let (Some(user), Some(token)) = (user, session::token(&session)) {
-        sessions::end(&state.db, token).await?;
+        sessions::logout(&state.db, user.id, token, client_info(&req)).await?;
         tracing::info!(user_id = %user.id, "logged out");
         FlashMessage::info("You have been logged out.").send();
     }

@@ -1,5 +1,6 @@
 //! The route table, read top to bottom, with a 404 page for everything else.
 
+mod admin;
 mod assets;
 mod dashboard;
 mod editor;
@@ -24,5 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(login::logout))
         .route("/dashboard", web::get().to(dashboard::show))
         .route("/editor", web::get().to(editor::show))
+        .route("/admin", web::get().to(admin::users::list))
+        .route("/admin/users/{id}/toggle-active", web::post().to(admin::actions::toggle_active))
+        .route("/admin/users/{id}/role", web::post().to(admin::actions::set_role))
+        .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
+        .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
+        .route("/admin/audit", web::get().to(admin::audit::show))
         .default_service(web::to(not_found::show));
 }

@@ -6,7 +6,7 @@ use gatehouse::db::schema::users;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn gatehouse(database_url: &str, args: &[&str], stdin: &str) -> Output {
+pub fn gatehouse(database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -21,7 +21,7 @@ fn gatehouse(database_url: &str, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

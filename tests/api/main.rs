@@ -5,6 +5,8 @@ mod helpers;
 mod support;
 
 mod access;
+mod admin;
+mod audit;
 mod browser;
 mod cli;
 mod faults;

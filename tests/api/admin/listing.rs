@@ -1,0 +1,111 @@
+//! The admin list: newest first, each account's details, search, and 25 a page.
+
+use super::{admin, id_of};
+use crate::cli::{gatehouse, text};
+use crate::helpers::{PASSWORD, TestApp};
+use reqwest::StatusCode;
+
+/// The usernames of the list's rows, top to bottom.
+fn usernames(html: &str) -> Vec<String> {
+    let marker = "<td class=\"username\">";
+    html.match_indices(marker)
+        .map(|(i, _)| {
+            let rest = &html[i + marker.len()..];
+            rest[..rest.find(['<', ' ']).unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_shows_every_account_newest_first_with_its_details_and_actions() {
+    let app = TestApp::spawn().await;
+    app.register("older").await;
+    let _newer = app.logged_in("newer").await;
+    let boss = admin(&app, "boss").await;
+    let html = boss.get_html("/admin").await;
+    assert_eq!(usernames(&html), ["boss", "newer", "older"]);
+    let id = id_of(&app, "newer");
+    let row = &html[html.find(&format!("<tr id=\"user-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("<td class=\"email\">newer@example.com</td>"));
+    assert!(row.contains("<span class=\"badge\">user</span>"));
+    assert!(row.contains("<span class=\"badge\">active</span>"));
+    assert!(row.contains("<td class=\"sessions\">1</td>"));
+    assert!(row.contains(" UTC</td>") && !row.contains("<td class=\"last-login\">never</td>"));
+    for action in super::ACTIONS {
+        assert!(row.contains(&format!("action=\"/admin/users/{id}/{action}\"")), "{action}");
+    }
+    assert!(row.contains(&format!("action=\"/admin/users/{id}/send-reset\"")));
+    assert!(row.contains(&format!("href=\"/admin/audit?user={id}\"")));
+    let older = id_of(&app, "older");
+    assert!(html.contains(&format!("<tr id=\"user-{older}\"")));
+    assert!(html.contains("<td class=\"last-login\">never</td>"));
+}
+
+async fn search(browser: &crate::helpers::Browser, q: &str) -> Vec<String> {
+    let query = serde_urlencoded::to_string([("q", q)]).unwrap();
+    let response = browser.get(&format!("/admin?{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK, "{q}");
+    let mut names = usernames(&response.text().await.unwrap());
+    names.sort();
+    names
+}
+
+async fn assert_search_is_literal(app: &TestApp) {
+    for name in ["Alpha_One", "alphaXone", "beta"] {
+        app.register(name).await;
+    }
+    let boss = admin(app, "boss").await;
+    assert_eq!(search(&boss, "ALPHA_").await, ["Alpha_One"]);
+    assert_eq!(search(&boss, "alpha").await, ["Alpha_One", "alphaXone"]);
+    assert_eq!(search(&boss, "XONE@EXAMPLE").await, ["alphaXone"]);
+    assert_eq!(search(&boss, "  beta  ").await, ["beta"]);
+    for nothing in ["%", "a%e", "_____________", "\\", "alpha\\_one", "zzz"] {
+        assert!(search(&boss, nothing).await.is_empty(), "{nothing}");
+    }
+    assert_eq!(search(&boss, "").await.len(), 4);
+}
+
+#[tokio::test]
+async fn search_is_a_case_insensitive_substring_with_wildcards_taken_literally() {
+    assert_search_is_literal(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn search_takes_wildcards_literally_on_sqlite_too() {
+    assert_search_is_literal(&TestApp::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn seeded_accounts_are_listed_25_a_page_with_page_links() {
+    let app = TestApp::spawn().await;
+    let boss = admin(&app, "boss").await;
+    let out = gatehouse(&app.database_url, &["seed-users", "--count", "30"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("seeded 30 accounts: seed_000001 to seed_000030"));
+    let first = boss.get_html("/admin").await;
+    let names = usernames(&first);
+    assert_eq!(names.len(), 25);
+    // Newest first: the seeded accounts are dated a second apart, the last one now.
+    let seeded: Vec<&String> = names.iter().filter(|n| n.starts_with("seed_")).collect();
+    assert_eq!((seeded[0].as_str(), seeded[1].as_str()), ("seed_000030", "seed_000029"));
+    assert_eq!(names[0], "seed_000030");
+    assert!(first.contains("Page 1 of 2") && first.contains("href=\"/admin?page=2\""));
+    let second = boss.get_html("/admin?page=2").await;
+    assert_eq!(usernames(&second).len(), 6);
+    assert!(second.contains("Page 2 of 2") && second.contains("href=\"/admin\""));
+    assert!(boss.get_html("/admin?page=99").await.contains("Page 2 of 2"));
+    for bad in ["0", "-1", "two", "99999999999"] {
+        assert_eq!(boss.get(&format!("/admin?page={bad}")).await.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let searched = boss.get_html("/admin?q=SEED_0000").await;
+    assert!(searched.contains("30 accounts matching"));
+    // Askama writes `&` as `&#38;`.
+    assert!(searched.contains("href=\"/admin?q=SEED_0000&#38;page=2\""));
+    // Seeding again continues the numbering.
+    let again = gatehouse(&app.database_url, &["seed-users", "--count", "2"], "");
+    assert!(text(&again.stdout).contains("seed_000031 to seed_000032"), "{}", text(&again.stderr));
+    // Nobody knows the seeded accounts' password.
+    let login = app.browser.login("seed_000001", PASSWORD, false).await;
+    assert_eq!(login.status(), StatusCode::OK);
+}
