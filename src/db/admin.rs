@@ -2,6 +2,7 @@
 //! counts in a constant number of queries, and the lock that serializes admin changes.
 
 use super::Conn;
+use super::escape_like;
 use super::schema::{roles, sessions, user_roles, users};
 use super::users::lower;
 use chrono::NaiveDateTime;
@@ -30,18 +31,6 @@ fn matching(needle: Option<&str>) -> users::BoxedQuery<'static, Backend> {
     query.filter(
         lower(users::username).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')),
     )
-}
-
-/// `raw` with LIKE's wildcards and the escape character escaped, to be matched literally.
-pub fn escape_like(raw: &str) -> String {
-    let mut escaped = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 /// One page of matching accounts, newest first.
@@ -110,15 +99,4 @@ pub fn active_admin_count(conn: &mut Conn) -> QueryResult<i64> {
         .filter(users::is_active.eq(true))
         .count()
         .get_result(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_like;
-
-    #[test]
-    fn escapes_like_wildcards_and_the_escape_character() {
-        assert_eq!(escape_like("a%b_c\\d"), "a\\%b\\_c\\\\d");
-        assert_eq!(escape_like("plain"), "plain");
-    }
 }

@@ -67,8 +67,32 @@ impl Db {
     }
 }
 
+/// `raw` with LIKE's wildcards and the escape character escaped, to be matched literally
+/// (with `ESCAPE '\\'`).
+pub fn escape_like(raw: &str) -> String {
+    let mut escaped = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 /// Timestamps are naive UTC everywhere, bound as parameters rather than the database's
 /// `now()`, so both backends compare like with like.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn escapes_like_wildcards_and_the_escape_character() {
+        assert_eq!(escape_like("a%b_c\\d"), "a\\%b\\_c\\\\d");
+        assert_eq!(escape_like("plain"), "plain");
+    }
 }

@@ -31,7 +31,7 @@ pub fn clear(conn: &mut Conn, bucket: &str) -> QueryResult<usize> {
 
 /// Clears every bucket whose name starts with `prefix` (all of one account's counters).
 pub fn clear_prefix(conn: &mut Conn, prefix: &str) -> QueryResult<usize> {
-    let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!("{}%", super::escape_like(prefix));
     diesel::delete(throttle_events::table.filter(throttle_events::bucket.like(pattern).escape('\\')))
         .execute(conn)
 }

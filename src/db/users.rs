@@ -160,7 +160,7 @@ pub fn grant_many(conn: &mut Conn, ids: &[i64], role: Role) -> QueryResult<usize
 
 /// Usernames beginning with `prefix` (taken literally).
 pub fn usernames_starting_with(conn: &mut Conn, prefix: &str) -> QueryResult<Vec<String>> {
-    let pattern = format!("{}%", super::admin::escape_like(&prefix.to_lowercase()));
+    let pattern = format!("{}%", super::escape_like(&prefix.to_lowercase()));
     users::table.filter(lower(users::username).like(pattern).escape('\\')).select(users::username).load(conn)
 }
 
