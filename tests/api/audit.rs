@@ -81,7 +81,7 @@ async fn a_failed_login_for_an_unknown_name_is_recorded_and_creates_no_account()
     app.browser.login("ghost_user", PASSWORD, false).await;
     assert_eq!(count(), before);
     let html = boss.get_html("/admin/audit").await;
-    assert!(html.contains("<td class=\"subject\">ghost_user</td>"), "{html}");
+    assert!(html.contains("<td class=\"subject\" data-label=\"Subject\">ghost_user</td>"), "{html}");
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn the_audit_log_is_shown_50_entries_a_page_newest_first() {
         gatehouse::db::audit::insert(&mut conn, &event).unwrap();
     }
     let first = boss.get_html("/admin/audit").await;
-    assert_eq!(first.matches("<td class=\"time\">").count(), 50);
+    assert_eq!(first.matches("<td class=\"time\" data-label=\"Time\">").count(), 50);
     assert!(first.find("entry-59").unwrap() < first.find("entry-58").unwrap());
     assert!(first.contains("Page 1 of 2") && first.contains("href=\"/admin/audit?page=2\""));
     let second = boss.get_html("/admin/audit?page=2").await;

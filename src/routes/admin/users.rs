@@ -84,7 +84,7 @@ fn row(account: AccountSummary, me: UserId) -> Row {
         username: account.username,
         email: account.email,
         active: account.is_active,
-        created: when(account.created_at),
+        created: account.created_at.format("%Y-%m-%d").to_string(),
         last_login: account.last_login_at.map_or_else(|| "never".into(), when),
         sessions: account.live_sessions,
     }

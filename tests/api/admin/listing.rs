@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 /// The usernames of the list's rows, top to bottom.
 fn usernames(html: &str) -> Vec<String> {
-    let marker = "<td class=\"username\">";
+    let marker = "<td class=\"username\" data-label=\"Username\">";
     html.match_indices(marker)
         .map(|(i, _)| {
             let rest = &html[i + marker.len()..];
@@ -27,11 +27,11 @@ async fn the_list_shows_every_account_newest_first_with_its_details_and_actions(
     let id = id_of(&app, "newer");
     let row = &html[html.find(&format!("<tr id=\"user-{id}\"")).unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains("<td class=\"email\">newer@example.com</td>"));
+    assert!(row.contains("<td class=\"email\" data-label=\"Email\">newer@example.com</td>"));
     assert!(row.contains("<span class=\"badge\">user</span>"));
     assert!(row.contains("<span class=\"badge\">active</span>"));
-    assert!(row.contains("<td class=\"sessions\">1</td>"));
-    assert!(row.contains(" UTC</td>") && !row.contains("<td class=\"last-login\">never</td>"));
+    assert!(row.contains("<td class=\"sessions\" data-label=\"Sessions\">1</td>"));
+    assert!(row.contains(" UTC</td>") && !row.contains("<td class=\"last-login\" data-label=\"Last login\">never</td>"));
     for action in super::ACTIONS {
         assert!(row.contains(&format!("action=\"/admin/users/{id}/{action}\"")), "{action}");
     }
@@ -39,7 +39,7 @@ async fn the_list_shows_every_account_newest_first_with_its_details_and_actions(
     assert!(row.contains(&format!("href=\"/admin/audit?user={id}\"")));
     let older = id_of(&app, "older");
     assert!(html.contains(&format!("<tr id=\"user-{older}\"")));
-    assert!(html.contains("<td class=\"last-login\">never</td>"));
+    assert!(html.contains("<td class=\"last-login\" data-label=\"Last login\">never</td>"));
 }
 
 async fn search(browser: &crate::helpers::Browser, q: &str) -> Vec<String> {
