@@ -3,7 +3,10 @@
 pub mod audit;
 pub mod hashing;
 pub mod login;
+pub mod password_change;
+pub mod password_reset;
 pub mod registration;
+pub mod session_list;
 pub mod sessions;
 pub mod token;
 

@@ -3,6 +3,8 @@
 pub mod audit;
 mod connection;
 mod migrations;
+pub mod outbox;
+pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -5,10 +5,15 @@ mod helpers;
 mod support;
 
 mod access;
+mod account_sessions;
+mod admin_reset;
 mod cli;
 mod hardening;
 mod health;
 mod login;
+mod outbox;
+mod password_change;
+mod password_reset;
 mod register;
 mod sessions;
 mod sqlite;
