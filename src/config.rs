@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -23,6 +24,32 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub db_pool_size: u32,
     pub limits: Limits,
+    pub outbox: OutboxSettings,
+}
+
+/// How the mail worker paces itself. Not read from the environment: the defaults suit
+/// production, and tests shorten them.
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// How often the worker looks for due messages when nothing wakes it sooner.
+    pub poll_interval: Duration,
+    /// The wait after a first failed attempt; it doubles with every further failure...
+    pub retry_base: Duration,
+    /// ...up to this.
+    pub retry_cap: Duration,
+    /// Attempts before a message is marked failed for good (an admin can retry it).
+    pub max_attempts: i32,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(1),
+            retry_base: Duration::from_secs(5),
+            retry_cap: Duration::from_secs(3600),
+            max_attempts: 8,
+        }
+    }
 }
 
 /// The one-line reason a setting was refused.
@@ -106,13 +133,14 @@ impl Settings {
             secret_key,
             bind_addr,
             public_url,
-            smtp_url: get("SMTP_URL").map(SecretString::from),
+            smtp_url: get("SMTP_URL").map(check_smtp_url).transpose()?,
             mail_from,
             bcrypt_cost: bcrypt_cost(get)?,
             trusted_proxies: trusted_proxies(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             workers: None,
             db_pool_size: 10,
             limits: limits(get)?,
+            outbox: OutboxSettings::default(),
         })
     }
 }
@@ -144,6 +172,17 @@ fn limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
         }
     }
     Ok(limits)
+}
+
+/// The URL is never echoed: it may carry the SMTP password.
+fn check_smtp_url(url: String) -> Result<SecretString, ConfigError> {
+    crate::mail::Mailer::check_url(&url).map_err(|reason| {
+        ConfigError(format!(
+            "invalid SMTP_URL ({reason}): expected smtp://host:port, smtp://host:port?tls=required or \
+             smtps://user:password@host"
+        ))
+    })?;
+    Ok(SecretString::from(url))
 }
 
 fn check_secret(key: String) -> Result<SecretString, ConfigError> {
@@ -237,12 +276,15 @@ mod tests {
             ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
             ("MAIL_FROM", "not an address", "MAIL_FROM"),
             ("LIMIT_LOGIN_IP", "lots", "LIMIT_LOGIN_IP"),
+            ("SMTP_URL", "http://user:hunter22@mail.example", "SMTP_URL"),
+            ("SMTP_URL", "smtp://", "SMTP_URL"),
         ] {
             let mut vars = base.to_vec();
             vars.retain(|(k, _)| *k != name);
             vars.push((name, value));
             let err = settings(&vars).err().map(|e| e.0).unwrap_or_default();
             assert!(err.contains(expected) && !err.contains('\n'), "{name}={value}: {err:?}");
+            assert!(!err.contains("hunter22"), "{name}: the password was echoed");
         }
     }
 

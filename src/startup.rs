@@ -3,6 +3,7 @@
 use crate::accounts::{PasswordHasher, sessions, throttle};
 use crate::config::Settings;
 use crate::db::{self, Db, DbError};
+use crate::mail::{self, Mailer, Outbox};
 use crate::routes;
 use crate::web::{self, AppState};
 use actix_identity::IdentityMiddleware;
@@ -15,14 +16,20 @@ use actix_web_flash_messages::storage::SessionMessageStore;
 use anyhow::Context;
 use std::net::TcpListener;
 use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// How long a request waits for a database connection before it gets a 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
 const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
+/// How long a stopping server waits for the mail worker to finish the message in hand.
+const MAIL_WORKER_GRACE: Duration = Duration::from_secs(30);
 
 pub struct Application {
     port: u16,
     server: Server,
+    stop_mail: CancellationToken,
+    mail_worker: JoinHandle<()>,
 }
 
 impl Application {
@@ -40,7 +47,10 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = Data::new(AppState { db: db.clone(), hasher, settings });
+        let mailer = Mailer::from_settings(&settings)?;
+        let outbox = Outbox::new(settings.public_url.clone());
+        let outbox_settings = settings.outbox.clone();
+        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone() });
         let server = HttpServer::new(move || {
             let settings = &state.settings;
             // `wrap` order: the last one wrapped sees the request first.
@@ -69,17 +79,26 @@ impl Application {
             None => server,
         }
         .run();
+        let stop_mail = CancellationToken::new();
+        let mail_worker =
+            mail::worker::spawn(db.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
         tokio::spawn(sweep_expired(db));
-        Ok(Self { port, server })
+        Ok(Self { port, server, stop_mail, mail_worker })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish and stops the
+    /// mail worker between two messages (what it has not sent stays queued).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.stop_mail.cancel();
+        if tokio::time::timeout(MAIL_WORKER_GRACE, self.mail_worker).await.is_err() {
+            tracing::warn!("the mail worker did not stop in time; its unsent messages stay queued");
+        }
+        served
     }
 }
 

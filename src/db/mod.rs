@@ -4,6 +4,8 @@ pub mod admin;
 pub mod audit;
 mod connection;
 mod migrations;
+pub mod outbox;
+pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -104,6 +104,11 @@ pub fn delete(conn: &mut Conn, id: SessionRecordId) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id.0)).execute(conn)
 }
 
+/// Deletes one session, only if it belongs to `user`.
+pub fn delete_of(conn: &mut Conn, user: UserId, id: SessionRecordId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id.0).filter(sessions::user_id.eq(user.0))).execute(conn)
+}
+
 pub fn delete_all_of(conn: &mut Conn, user: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)
 }

@@ -82,6 +82,26 @@ pub fn profile(conn: &mut Conn, id: UserId) -> QueryResult<Option<Profile>> {
         .optional()
 }
 
+/// The account with this (lower-case) email address.
+pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<Profile>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((
+            users::id,
+            users::username,
+            users::email,
+            users::is_active,
+            users::created_at,
+            users::last_login_at,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn password_hash(conn: &mut Conn, id: UserId) -> QueryResult<Option<String>> {
+    users::table.find(id.0).select(users::password_hash).first(conn).optional()
+}
+
 pub fn record_login(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id.0)).set(users::last_login_at.eq(at)).execute(conn).map(drop)
 }

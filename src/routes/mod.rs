@@ -1,6 +1,9 @@
 //! The route table, read top to bottom, with a 404 page for everything else.
 
+mod account_password;
+mod account_sessions;
 mod admin;
+mod admin_emails;
 mod assets;
 mod dashboard;
 mod editor;
@@ -8,6 +11,7 @@ mod health;
 mod home;
 mod login;
 mod not_found;
+mod password_reset;
 mod register;
 
 use actix_web::web;
@@ -31,5 +35,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
         .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
         .route("/admin/audit", web::get().to(admin::audit::show))
+        .route("/account/password", web::get().to(account_password::form))
+        .route("/account/password", web::post().to(account_password::submit))
+        .route("/account/sessions", web::get().to(account_sessions::show))
+        .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
+        .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
+        .route("/password-reset", web::get().to(password_reset::request_form))
+        .route("/password-reset", web::post().to(password_reset::request))
+        .route("/password-reset/{token}", web::get().to(password_reset::link_form))
+        .route("/password-reset/{token}", web::post().to(password_reset::reset))
+        .route("/admin/emails", web::get().to(admin_emails::show))
+        .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .default_service(web::to(not_found::show));
 }

@@ -3,9 +3,12 @@
 use crate::accounts::PasswordHasher;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::mail::Outbox;
 
 pub struct AppState {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub settings: Settings,
+    /// Queues email in a use case's transaction and wakes the worker after it.
+    pub outbox: Outbox,
 }

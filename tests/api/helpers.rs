@@ -1,6 +1,7 @@
 //! `TestApp`: a gatehouse on port 0 over its own database, and browsers to drive it.
 
-use gatehouse::config::{PublicUrl, Settings};
+use crate::support::smtp::SmtpSink;
+use gatehouse::config::{OutboxSettings, PublicUrl, Settings};
 use gatehouse::db::{Conn, DatabaseUrl};
 use gatehouse::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
@@ -8,8 +9,12 @@ use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use secrecy::SecretString;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// `PUBLIC_URL` in mail tests: long enough that lines carrying a link exceed 76
+/// characters, so they travel quoted-printable with soft line breaks, as in production.
+pub const MAIL_PUBLIC_URL: &str = "http://accounts.gatehouse-integration-tests.example";
 
 pub struct TestApp {
     pub base: String,
@@ -31,10 +36,31 @@ impl TestApp {
 
     /// An app on a fresh SQLite file in a temporary directory.
     pub async fn spawn_sqlite() -> Self {
+        Self::spawn_sqlite_with(|_| {}).await
+    }
+
+    pub async fn spawn_sqlite_with(customise: impl FnOnce(&mut Settings)) -> Self {
         let dir =
             std::env::temp_dir().join(format!("gatehouse-test-{}-{}", std::process::id(), random_suffix()));
         std::fs::create_dir_all(&dir).expect("creating a temp dir for SQLite");
-        Self::at(format!("sqlite://{}/test.db", dir.display()), |_| {}).await
+        Self::at(format!("sqlite://{}/test.db", dir.display()), customise).await
+    }
+
+    /// An app whose mail worker delivers to a new SMTP server on loopback (see
+    /// [`mail_to`]), and that server.
+    pub async fn spawn_with_mail(customise: impl FnOnce(&mut Settings)) -> (Self, SmtpSink) {
+        let sink = SmtpSink::start().await;
+        let app = Self::spawn_with(|s| {
+            mail_to(&sink)(s);
+            customise(s);
+        })
+        .await;
+        (app, sink)
+    }
+
+    /// Another app on an existing database: a second instance, or a restart.
+    pub async fn spawn_on(database_url: &str, customise: impl FnOnce(&mut Settings)) -> Self {
+        Self::at(database_url.to_owned(), customise).await
     }
 
     /// An app on the database at `database_url` (migrated at start-up).
@@ -51,6 +77,7 @@ impl TestApp {
             workers: Some(1),
             db_pool_size: 4,
             limits: Default::default(),
+            outbox: OutboxSettings::default(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
@@ -215,6 +242,31 @@ pub fn flashes(html: &str, level: &str) -> Vec<String> {
             rest.find("</p>").map(|end| rest[..end].to_owned())
         })
         .collect()
+}
+
+/// Settings that send mail to `sink`, with links under [`MAIL_PUBLIC_URL`], and a worker
+/// that polls and retries within a fraction of a second.
+pub fn mail_to(sink: &SmtpSink) -> impl FnOnce(&mut Settings) + use<> {
+    let url = sink.url();
+    move |settings| {
+        settings.smtp_url = Some(SecretString::from(url));
+        settings.public_url = PublicUrl::parse(MAIL_PUBLIC_URL).expect("public URL");
+        settings.outbox = OutboxSettings {
+            poll_interval: Duration::from_millis(50),
+            retry_base: Duration::from_millis(100),
+            retry_cap: Duration::from_secs(1),
+            ..OutboxSettings::default()
+        };
+    }
+}
+
+/// Polls `condition` until it holds, failing the test after 30 seconds.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 pub fn random_suffix() -> String {

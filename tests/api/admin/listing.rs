@@ -31,7 +31,10 @@ async fn the_list_shows_every_account_newest_first_with_its_details_and_actions(
     assert!(row.contains("<span class=\"badge\">user</span>"));
     assert!(row.contains("<span class=\"badge\">active</span>"));
     assert!(row.contains("<td class=\"sessions\" data-label=\"Sessions\">1</td>"));
-    assert!(row.contains(" UTC</td>") && !row.contains("<td class=\"last-login\" data-label=\"Last login\">never</td>"));
+    assert!(
+        row.contains(" UTC</td>")
+            && !row.contains("<td class=\"last-login\" data-label=\"Last login\">never</td>")
+    );
     for action in super::ACTIONS {
         assert!(row.contains(&format!("action=\"/admin/users/{id}/{action}\"")), "{action}");
     }

@@ -1,0 +1,117 @@
+//! `Mailer`: hands one message to the SMTP server in `SMTP_URL` (rustls for TLS), or
+//! writes it to the log when `SMTP_URL` is unset so that development needs no mail server.
+
+use crate::config::Settings;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+
+/// A stuck server must not hold the worker (and its claimed messages) for long.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Log,
+}
+
+/// One message as the worker hands it over.
+pub struct Outgoing<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+/// Why a message was not sent: worth trying again later, or never going to work.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("{0}")]
+    Transient(String),
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let from = settings.mail_from.parse().map_err(|e| anyhow::anyhow!("invalid MAIL_FROM: {e}"))?;
+        let transport = match &settings.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    // The error names the part that is wrong, never the URL (it may hold a password).
+                    .map_err(|e| anyhow::anyhow!("invalid SMTP_URL: {e}"))?
+                    .timeout(Some(SMTP_TIMEOUT))
+                    .build(),
+            ),
+            None => {
+                tracing::warn!(
+                    "SMTP_URL is not set: emails, reset links included, are written to this log instead of \
+                     sent; set SMTP_URL in production"
+                );
+                Transport::Log
+            }
+        };
+        Ok(Self { from, transport })
+    }
+
+    /// Whether `url` is one `from_settings` accepts, with the reason when not.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        let has_host = url.split_once("://").is_some_and(|(_, rest)| !rest.is_empty());
+        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) || !has_host {
+            return Err("it must start with smtp:// or smtps:// and name a host".into());
+        }
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map(drop).map_err(|e| e.to_string())
+    }
+
+    pub async fn send(&self, email: &Outgoing<'_>) -> Result<(), SendError> {
+        let to: Mailbox = email.recipient.parse().map_err(|e| {
+            SendError::Permanent(format!("the recipient address {:?} is invalid: {e}", email.recipient))
+        })?;
+        let transport = match &self.transport {
+            Transport::Smtp(transport) => transport,
+            Transport::Log => {
+                // The development mail channel: the whole text, so its links can be followed.
+                let note = "email (not sent: SMTP_URL is unset)";
+                tracing::info!(to = %to, subject = email.subject, body = email.text, "{note}");
+                return Ok(());
+            }
+        };
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject)
+            // Not every relay adds one, and mail without it looks like spam.
+            .message_id(None)
+            .multipart(MultiPart::alternative_plain_html(email.text.to_owned(), email.html.to_owned()))
+            .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
+        transport.send(message).await.map(drop).map_err(|e| SendError::Transient(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_three_documented_url_forms() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://mail.example.com:587?tls=required",
+            "smtps://u:p%40ss@mail.example",
+        ] {
+            assert_eq!(Mailer::check_url(url), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_missing_hosts() {
+        for url in ["http://mail.example", "smtp://", "mail.example:25", "smtp://h?tls=sometimes"] {
+            assert!(Mailer::check_url(url).is_err(), "{url}");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `GET, POST /account/password`: a logged-in user changes their password.
+
+use crate::accounts::password_change::{self, ChangeError, ChangeErrors, ChangeInput};
+use crate::error::AppError;
+use crate::web::client::client_info;
+use crate::web::page::{Chrome, FormPage};
+use crate::web::{AppState, CsrfForm, CurrentUser, render, render_status, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "account_password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: ChangeErrors,
+}
+
+pub async fn form(_user: CurrentUser, FormPage(chrome): FormPage) -> Result<HttpResponse, AppError> {
+    render(&PasswordPage { chrome, errors: ChangeErrors::default() })
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    FormPage(chrome): FormPage,
+    CsrfForm(input): CsrfForm<ChangeInput>,
+) -> Result<HttpResponse, AppError> {
+    let client = client_info(&req);
+    let changed = password_change::change_password(
+        &state.db,
+        &state.hasher,
+        &state.outbox,
+        user.id,
+        user.session_id,
+        input,
+        client,
+    )
+    .await;
+    match changed {
+        Ok(()) => {
+            tracing::info!(user_id = %user.id, "password changed");
+            FlashMessage::success(
+                "Your password has been changed. Your other sessions have been logged out.",
+            )
+            .send();
+            Ok(see_other("/dashboard"))
+        }
+        Err(ChangeError::Invalid(errors)) => {
+            render_status(&PasswordPage { chrome, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(ChangeError::Unexpected(e)) => Err(e.into()),
+    }
+}

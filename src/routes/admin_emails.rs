@@ -1,0 +1,56 @@
+//! `GET /admin/emails`: emails that failed for good, with their last error, and
+//! `POST /admin/emails/{id}/retry` to queue one again.
+
+use crate::db::outbox::FailedMessage;
+use crate::error::AppError;
+use crate::mail::outbox;
+use crate::web::auth::{Admin, RequireRole};
+use crate::web::client::client_info;
+use crate::web::page::{Chrome, FormPage};
+use crate::web::{AppState, CsrfForm, render, see_other};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "admin/emails.html")]
+struct EmailsPage {
+    chrome: Chrome,
+    messages: Vec<FailedMessage>,
+}
+
+impl EmailsPage {
+    fn when(&self, at: &NaiveDateTime) -> String {
+        format!("{} UTC", at.format("%Y-%m-%d %H:%M"))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn show(
+    _admin: RequireRole<Admin>,
+    FormPage(chrome): FormPage,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let messages = outbox::failed_messages(&state.db).await?;
+    render(&EmailsPage { chrome, messages })
+}
+
+pub async fn retry(
+    req: HttpRequest,
+    admin: RequireRole<Admin>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let recipient =
+        outbox::retry_failed(&state.db, &state.outbox, admin.user.id, id, client_info(&req)).await?;
+    let recipient = recipient.ok_or(AppError::NotFound)?;
+    tracing::info!(admin = %admin.user.id, email_id = id, "failed email queued again");
+    FlashMessage::success(format!("The email to {recipient} is queued to be sent again.")).send();
+    Ok(see_other("/admin/emails"))
+}
