@@ -33,8 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/toggle-active", web::post().to(admin::actions::toggle_active))
         .route("/admin/users/{id}/role", web::post().to(admin::actions::set_role))
         .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
+        .route("/admin/users/{id}/send-reset", web::post().to(admin::actions::send_reset))
         .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
         .route("/admin/audit", web::get().to(admin::audit::show))
+        .route("/admin/emails", web::get().to(admin_emails::show))
+        .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
         .route("/account/sessions", web::get().to(account_sessions::show))
@@ -44,7 +47,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password-reset", web::post().to(password_reset::request))
         .route("/password-reset/{token}", web::get().to(password_reset::link_form))
         .route("/password-reset/{token}", web::post().to(password_reset::reset))
-        .route("/admin/emails", web::get().to(admin_emails::show))
-        .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .default_service(web::to(not_found::show));
 }

@@ -1,54 +1,76 @@
-//! `accounts::password_reset::send_reset_by_admin`, called as the admin panel will call it:
-//! the same link and limits as the public form, an outcome to report, an audit entry.
+//! `POST /admin/users/{id}/send-reset`: the account is emailed a link under the same rules
+//! as the public form; the admin never sees it.
 
-use crate::helpers::{MAIL_PUBLIC_URL, TestApp};
+use crate::admin::{act, admin, id_of};
+use crate::helpers::{TestApp, flashes, location};
 use crate::password_reset::link_path;
 use diesel::prelude::*;
-use gatehouse::accounts::ClientInfo;
-use gatehouse::accounts::password_reset::{Issued, send_reset_by_admin};
-use gatehouse::config::PublicUrl;
 use gatehouse::db::schema::{audit_events, users};
-use gatehouse::db::{DatabaseUrl, Db, build_pool};
-use gatehouse::domain::UserId;
-use gatehouse::mail::Outbox;
 use reqwest::StatusCode;
-use std::time::Duration;
 
-fn id_of(app: &TestApp, username: &str) -> UserId {
-    UserId(users::table.filter(users::username.eq(username)).select(users::id).first(&mut app.db()).unwrap())
+#[tokio::test]
+async fn an_admin_has_an_account_emailed_a_working_reset_link_and_is_told_so() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    let ada = admin(&app, "ada").await;
+    app.register("bob").await;
+    let bob = id_of(&app, "bob");
+    let response = act(&ada, bob, "send-reset", &[("return_to", "/admin?q=bo")]).await;
+    assert_eq!(location(&response), "/admin?q=bo");
+    let page = ada.get_html("/admin?q=bo").await;
+    assert_eq!(flashes(&page, "success").len(), 1, "{page}");
+    let message = &sink.wait_for(1).await[0];
+    assert_eq!(message.to, ["bob@example.com"]);
+    // The link is in the email only, never on the admin's page.
+    let link = link_path(message);
+    assert!(!page.contains(&link));
+    let owner = app.browser();
+    assert_eq!(owner.get(&link).await.status(), StatusCode::OK);
+    let new_password = "a brand new passphrase";
+    let fields = [("password", new_password), ("confirm_password", new_password)];
+    assert_eq!(location(&owner.submit(&link, &link, &fields).await), "/login");
+    assert_eq!(location(&owner.login("bob", new_password, false).await), "/dashboard");
+
+    let (actor, target): (Option<i64>, Option<i64>) = audit_events::table
+        .filter(audit_events::action.eq("password.reset_sent_by_admin"))
+        .select((audit_events::actor_id, audit_events::target_id))
+        .first(&mut app.db())
+        .unwrap();
+    assert_eq!((actor, target), (Some(id_of(&app, "ada")), Some(bob)));
 }
 
 #[tokio::test]
-async fn an_admin_can_have_a_reset_link_emailed_under_the_same_rules() {
+async fn a_second_request_within_a_minute_sends_nothing_and_says_so() {
     let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
-    app.register("ada").await;
+    let ada = admin(&app, "ada").await;
     app.register("bob").await;
+    let bob = id_of(&app, "bob");
+    act(&ada, bob, "send-reset", &[]).await;
+    sink.wait_for(1).await;
+    let response = act(&ada, bob, "send-reset", &[]).await;
+    assert_eq!(location(&response), "/admin");
+    let page = ada.get_html("/admin").await;
+    assert!(flashes(&page, "info").iter().any(|f| f.contains("less than a minute ago")), "{page}");
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_deactivated_account_gets_no_email_and_unknown_ids_get_404() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    let ada = admin(&app, "ada").await;
     app.register("cyd").await;
     diesel::update(users::table.filter(users::username.eq("cyd")))
         .set(users::is_active.eq(false))
         .execute(&mut app.db())
         .unwrap();
-    let db = Db::new(build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 2, Duration::from_secs(3)));
-    // Not the app's own handle: its worker finds the message at its next poll.
-    let outbox = Outbox::new(PublicUrl::parse(MAIL_PUBLIC_URL).unwrap());
-    let (admin, bob) = (id_of(&app, "ada"), id_of(&app, "bob"));
-    let send = |target| send_reset_by_admin(&db, &outbox, admin, target, ClientInfo::default());
-
-    assert_eq!(send(bob).await.unwrap(), Issued::Sent);
-    let message = &sink.wait_for(1).await[0];
-    assert_eq!(message.to, ["bob@example.com"]);
-    assert_eq!(app.browser.get(&link_path(message)).await.status(), StatusCode::OK);
-    assert_eq!(send(bob).await.unwrap(), Issued::TooSoon);
-    assert_eq!(send(id_of(&app, "cyd")).await.unwrap(), Issued::Inactive);
-    assert_eq!(send(UserId(987_654)).await.unwrap(), Issued::NoSuchAccount);
-
-    let audited: Vec<(Option<i64>, Option<i64>)> = audit_events::table
-        .filter(audit_events::action.eq("password.reset_sent_by_admin"))
-        .order(audit_events::id.asc())
-        .select((audit_events::actor_id, audit_events::target_id))
-        .load(&mut app.db())
-        .unwrap();
-    assert_eq!(audited.len(), 3, "one entry per existing account asked for");
-    assert!(audited.iter().all(|(actor, _)| *actor == Some(admin.0)));
-    assert_eq!(audited[0].1, Some(bob.0));
+    let response = act(&ada, id_of(&app, "cyd"), "send-reset", &[]).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response.text().await.unwrap().contains("deactivated"));
+    assert_eq!(act(&ada, 987_654, "send-reset", &[]).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(act(&ada, 0, "not-an-id", &[]).await.status(), StatusCode::NOT_FOUND);
+    // Nothing reaches the sink: wait as long as a delivery takes, then look.
+    app.register("dee").await;
+    act(&ada, id_of(&app, "dee"), "send-reset", &[]).await;
+    let delivered = sink.wait_for(1).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].to, ["dee@example.com"]);
 }

@@ -3,6 +3,7 @@
 //! input) with a page saying why, and changes nothing.
 
 use crate::accounts::administration::{self, AdminError, Outcome};
+use crate::accounts::password_reset::{self, Issued};
 use crate::domain::{Role, UserId};
 use crate::error::AppError;
 use crate::web::auth::{Admin, RequireRole};
@@ -92,6 +93,32 @@ pub async fn delete(
     let done = administration::delete(&state.db, actor, target, form.confirm.clone(), client).await;
     finish(done, chrome, &form.return_to)
 }
+
+/// Emails the account a reset link; the admin never sees the link or sets a password.
+pub async fn send_reset(
+    req: HttpRequest,
+    admin: RequireRole<Admin>,
+    Page(chrome): Page,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let target = target(&id)?;
+    let (db, outbox, client) = (&state.db, &state.outbox, client_info(&req));
+    match password_reset::send_reset_by_admin(db, outbox, admin.user.id, target, client).await? {
+        Issued::Sent => FlashMessage::success(RESET_SENT).send(),
+        Issued::TooSoon => FlashMessage::info(RESET_TOO_SOON).send(),
+        Issued::Inactive => {
+            return refused(chrome, StatusCode::CONFLICT, RESET_INACTIVE.into(), &form.return_to);
+        }
+        Issued::NoSuchAccount => return Err(AppError::NotFound),
+    }
+    Ok(see_other(&back_to(&form.return_to)))
+}
+
+pub const RESET_SENT: &str = "A password-reset link is on its way to the account's email address.";
+pub const RESET_TOO_SOON: &str = "No new email: a reset link went to this account less than a minute ago.";
+pub const RESET_INACTIVE: &str = "No email sent: the account is deactivated. Reactivate it first.";
 
 /// The `{id}` of the path; one that isn't an id names no account.
 fn target(raw: &str) -> Result<UserId, AppError> {

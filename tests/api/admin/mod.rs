@@ -10,8 +10,8 @@ use gatehouse::db;
 use gatehouse::domain::{Role, UserId};
 use reqwest::Response;
 
-/// Every action route, by its last path segment.
-pub const ACTIONS: [&str; 4] = ["toggle-active", "role", "revoke-sessions", "delete"];
+/// Every action route, by its last path segment, in the order a test can run them all on one account: reset before deactivation, delete last.
+pub const ACTIONS: [&str; 5] = ["send-reset", "toggle-active", "role", "revoke-sessions", "delete"];
 
 /// A new browser, logged in as a freshly registered admin.
 pub async fn admin(app: &TestApp, name: &str) -> Browser {
