@@ -8,8 +8,10 @@
 //! time does not tell whether an email went out.
 
 use super::audit::{self, Action, Event};
+use super::login;
 use super::password_change::{PasswordOwner, store_new_password};
 use super::registration::PASSWORDS_DIFFER;
+use super::throttle::{self, Policy};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
 use crate::db::{self, Conn, Db, DbError, reset_tokens::TokenOwner, users::Profile};
@@ -46,11 +48,31 @@ impl Issued {
     }
 }
 
+/// Whether the public form answered, or the requester must wait first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested {
+    /// The one answer, whatever became of the request.
+    Answered,
+    /// Too many requests from this address (`LIMIT_RESET_IP`), known or not.
+    Throttled { retry_after_secs: u64 },
+}
+
 /// A reset asked for on the public form.
-pub async fn request_reset(db: &Db, outbox: &Outbox, email: Email, client: ClientInfo) -> anyhow::Result<()> {
+pub async fn request_reset(
+    db: &Db,
+    outbox: &Outbox,
+    limit: Policy,
+    email: Email,
+    client: ClientInfo,
+) -> anyhow::Result<Requested> {
     let queue = outbox.clone();
     let issued = db
         .transaction::<_, anyhow::Error>(move |conn| {
+            let (bucket, now) = (format!("reset-ip:{}", client.ip), db::now());
+            if let Some(retry_after_secs) = throttle::retry_after(conn, &bucket, limit, now)? {
+                return Ok(Err(retry_after_secs));
+            }
+            throttle::record(conn, &[&bucket], now)?;
             let account = db::users::find_by_email(conn, email.as_str())?;
             let issued = match &account {
                 Some(account) => issue(conn, &queue, account, db::now())?,
@@ -68,14 +90,18 @@ pub async fn request_reset(db: &Db, outbox: &Outbox, email: Email, client: Clien
                 client: &client,
             };
             audit::record(conn, &event)?;
-            Ok(issued)
+            Ok(Ok(issued))
         })
         .await?;
+    let issued = match issued {
+        Ok(issued) => issued,
+        Err(retry_after_secs) => return Ok(Requested::Throttled { retry_after_secs }),
+    };
     tracing::info!(outcome = issued.describe(), "password reset requested");
     if issued == Issued::Sent {
         outbox.wake();
     }
-    Ok(())
+    Ok(Requested::Answered)
 }
 
 /// An admin has `target` emailed a reset link; the admin never sees the link. The same
@@ -196,6 +222,8 @@ pub async fn complete_reset(
                 return Ok(None);
             }
             store_new_password(conn, &queue, &owner, &hash, None, ChangedBy::ResetLink, &client)?;
+            // Whoever was locked out by failed logins is back in through their inbox.
+            db::throttle::clear_prefix(conn, &login::account_prefix(owner.id))?;
             Ok(Some(owner.id))
         })
         .await?;

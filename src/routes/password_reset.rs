@@ -2,7 +2,7 @@
 //! (choose a new password through it).
 
 use crate::accounts::password_reset::{
-    self, NewPasswordErrors, NewPasswordInput, REQUEST_ANSWER, ResetError,
+    self, NewPasswordErrors, NewPasswordInput, REQUEST_ANSWER, Requested, ResetError,
 };
 use crate::accounts::token::SecretToken;
 use crate::domain::Email;
@@ -64,9 +64,14 @@ pub async fn request(
             return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    password_reset::request_reset(&state.db, &state.outbox, email, client_info(&req)).await?;
-    FlashMessage::info(REQUEST_ANSWER).send();
-    Ok(see_other("/login"))
+    let limit = state.settings.limits.reset_ip;
+    match password_reset::request_reset(&state.db, &state.outbox, limit, email, client_info(&req)).await? {
+        Requested::Answered => {
+            FlashMessage::info(REQUEST_ANSWER).send();
+            Ok(see_other("/login"))
+        }
+        Requested::Throttled { retry_after_secs } => Err(AppError::TooManyRequests { retry_after_secs }),
+    }
 }
 
 pub async fn link_form(

@@ -159,3 +159,42 @@ async fn registrations_from_one_address_are_throttled() {
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(users::table.count().get_result::<i64>(&mut app.db()).unwrap(), 2);
 }
+
+#[tokio::test]
+async fn reset_requests_from_one_address_are_throttled_whatever_the_address_asked_for() {
+    let app = spawn(|s| s.limits.reset_ip = Policy::parse("2/1h").unwrap()).await;
+    app.register("resetter").await;
+    let ask = async |email: &str| {
+        app.browser.submit("/password-reset", "/password-reset", &[("email", email)]).await
+    };
+    assert_eq!(location(&ask("resetter@example.com").await), "/login");
+    assert_eq!(location(&ask("nobody@example.com").await), "/login");
+    for email in ["resetter@example.com", "nobody@example.com"] {
+        let response = ask(email).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert!(response.headers().contains_key("retry-after"));
+    }
+}
+
+#[tokio::test]
+async fn a_password_reset_lets_a_victim_of_a_distributed_attack_back_in() {
+    let (app, sink) = TestApp::spawn_with_mail(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        s.limits.login_account = Policy::parse("3/1h").unwrap();
+    })
+    .await;
+    app.register("besieged").await;
+    for n in 0..3 {
+        login_from(&app.browser, &format!("198.51.100.{n}"), "besieged", "botnet guess").await;
+    }
+    let owner = app.browser();
+    let locked = login_from(&owner, "192.0.2.50", "besieged", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    owner.submit("/password-reset", "/password-reset", &[("email", "besieged@example.com")]).await;
+    let link = crate::password_reset::link_path(&sink.wait_for(1).await[0]);
+    let fresh = "fresh start passphrase";
+    let fields = [("password", fresh), ("confirm_password", fresh)];
+    assert_eq!(location(&owner.submit(&link, &link, &fields).await), "/login");
+    assert_eq!(location(&login_from(&owner, "192.0.2.50", "besieged", fresh).await), "/dashboard");
+}
