@@ -15,6 +15,7 @@ mod faults;
 mod fuzz;
 mod hardening;
 mod health;
+mod logging;
 mod login;
 mod outbox;
 mod password_change;

@@ -1,0 +1,79 @@
+//! The log of a whole register, login, reset cycle, read back for every secret it used:
+//! passwords, the reset token, cookies, CSRF tokens and SECRET_KEY never appear.
+
+use crate::helpers::{Browser, MAIL_PUBLIC_URL, location};
+use crate::support::smtp::SmtpSink;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET_KEY: &str = "log-test-secret-key-0123456789abcdef0123456789abcdef0123456789abcdef";
+const FIRST_PASSWORD: &str = "first secret passphrase";
+const SECOND_PASSWORD: &str = "second secret passphrase";
+
+#[tokio::test]
+async fn a_full_cycle_logs_each_request_and_no_secret() {
+    let sink = SmtpSink::start().await;
+    let database_url = crate::support::postgres::new_test_database();
+    let log_path =
+        std::env::temp_dir().join(format!("gatehouse-log-{}.txt", crate::helpers::random_suffix()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env("DATABASE_URL", &database_url)
+        .env("SECRET_KEY", SECRET_KEY)
+        .env("SMTP_URL", sink.url())
+        .env("PUBLIC_URL", MAIL_PUBLIC_URL)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("BCRYPT_COST", "4")
+        // The most a operator could turn on: every crate's every event.
+        .env("RUST_LOG", "trace")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let browser = Browser::at(&format!("http://127.0.0.1:{port}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while browser.client.get(browser.url("/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut secrets = vec![SECRET_KEY.to_owned(), FIRST_PASSWORD.to_owned(), SECOND_PASSWORD.to_owned()];
+    secrets.push(browser.csrf_token("/register").await);
+    assert_eq!(
+        location(&browser.register("logged_user", "logged@example.com", FIRST_PASSWORD).await),
+        "/login"
+    );
+    assert_eq!(location(&browser.login("logged_user", FIRST_PASSWORD, true).await), "/dashboard");
+    secrets.push(browser.cookie_header());
+    secrets.push(browser.csrf_token("/dashboard").await);
+    assert_eq!(location(&browser.logout().await), "/login");
+    let asked =
+        browser.submit("/password-reset", "/password-reset", &[("email", "logged@example.com")]).await;
+    assert_eq!(location(&asked), "/login");
+    let link = sink.wait_for(1).await[0].link(&format!("{MAIL_PUBLIC_URL}/password-reset/"));
+    let path = link.strip_prefix(MAIL_PUBLIC_URL).unwrap().to_owned();
+    let token = path.trim_start_matches("/password-reset/").to_owned();
+    secrets.push(token.clone());
+    let fields = [("password", SECOND_PASSWORD), ("confirm_password", SECOND_PASSWORD)];
+    assert_eq!(location(&browser.submit(&path, &path, &fields).await), "/login");
+    assert_eq!(location(&browser.login("logged@example.com", SECOND_PASSWORD, false).await), "/dashboard");
+    secrets.push(browser.cookie_header());
+
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+
+    // The log is there and says what happened, by route pattern.
+    for expected in ["/register", "/login", "/password-reset/{token}", "status=303", "request_id="] {
+        assert!(logged.contains(expected), "the log lacks {expected:?}");
+    }
+    for secret in &secrets {
+        for part in secret.split(['=', ';', ' ']).filter(|p| p.len() >= 16) {
+            assert!(!logged.contains(part), "a secret reached the log: {part}");
+        }
+    }
+    assert!(!logged.contains(&token[..12]), "part of the reset token reached the log");
+}
