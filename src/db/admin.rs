@@ -4,22 +4,12 @@
 use super::Conn;
 use super::escape_like;
 use super::schema::{roles, sessions, user_roles, users};
-use super::users::lower;
+use super::users::{PROFILE_COLUMNS, Profile, lower};
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 type Backend = <Conn as Connection>::Backend;
-
-#[derive(Queryable)]
-pub struct AccountRow {
-    pub id: i64,
-    pub username: String,
-    pub email: String,
-    pub is_active: bool,
-    pub created_at: NaiveDateTime,
-    pub last_login_at: Option<NaiveDateTime>,
-}
 
 /// Accounts whose lower-cased username or email contains `needle` (already lower-case);
 /// every account when there is none. `%`, `_` and `\` in the needle match themselves.
@@ -39,19 +29,12 @@ pub fn search(
     needle: Option<&str>,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<AccountRow>> {
+) -> QueryResult<Vec<Profile>> {
     matching(needle)
         .order((users::created_at.desc(), users::id.desc()))
         .offset(offset)
         .limit(limit)
-        .select((
-            users::id,
-            users::username,
-            users::email,
-            users::is_active,
-            users::created_at,
-            users::last_login_at,
-        ))
+        .select(PROFILE_COLUMNS)
         .load(conn)
 }
 

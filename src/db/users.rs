@@ -26,6 +26,16 @@ pub struct Profile {
     pub last_login_at: Option<NaiveDateTime>,
 }
 
+/// The columns of a [`Profile`], in its field order.
+pub const PROFILE_COLUMNS: (
+    users::id,
+    users::username,
+    users::email,
+    users::is_active,
+    users::created_at,
+    users::last_login_at,
+) = (users::id, users::username, users::email, users::is_active, users::created_at, users::last_login_at);
+
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
@@ -70,14 +80,7 @@ pub fn email_taken(conn: &mut Conn, email: &str) -> QueryResult<bool> {
 pub fn profile(conn: &mut Conn, id: UserId) -> QueryResult<Option<Profile>> {
     users::table
         .find(id.0)
-        .select((
-            users::id,
-            users::username,
-            users::email,
-            users::is_active,
-            users::created_at,
-            users::last_login_at,
-        ))
+        .select(PROFILE_COLUMNS)
         .first(conn)
         .optional()
 }
@@ -86,14 +89,7 @@ pub fn profile(conn: &mut Conn, id: UserId) -> QueryResult<Option<Profile>> {
 pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<Profile>> {
     users::table
         .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::username,
-            users::email,
-            users::is_active,
-            users::created_at,
-            users::last_login_at,
-        ))
+        .select(PROFILE_COLUMNS)
         .first(conn)
         .optional()
 }
