@@ -24,12 +24,7 @@ fn matching(needle: Option<&str>) -> users::BoxedQuery<'static, Backend> {
 }
 
 /// One page of matching accounts, newest first.
-pub fn search(
-    conn: &mut Conn,
-    needle: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<Profile>> {
+pub fn search(conn: &mut Conn, needle: Option<&str>, offset: i64, limit: i64) -> QueryResult<Vec<Profile>> {
     matching(needle)
         .order((users::created_at.desc(), users::id.desc()))
         .offset(offset)

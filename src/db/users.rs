@@ -78,20 +78,12 @@ pub fn email_taken(conn: &mut Conn, email: &str) -> QueryResult<bool> {
 }
 
 pub fn profile(conn: &mut Conn, id: UserId) -> QueryResult<Option<Profile>> {
-    users::table
-        .find(id.0)
-        .select(PROFILE_COLUMNS)
-        .first(conn)
-        .optional()
+    users::table.find(id.0).select(PROFILE_COLUMNS).first(conn).optional()
 }
 
 /// The account with this (lower-case) email address.
 pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<Profile>> {
-    users::table
-        .filter(users::email.eq(email))
-        .select(PROFILE_COLUMNS)
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email)).select(PROFILE_COLUMNS).first(conn).optional()
 }
 
 pub fn password_hash(conn: &mut Conn, id: UserId) -> QueryResult<Option<String>> {

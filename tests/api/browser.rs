@@ -14,7 +14,7 @@ const INSTALL: &str = "the browser test needs Chromium and ChromeDriver: \
 struct Driver {
     child: Child,
     url: String,
-    profile: std::path::PathBuf,
+    profile: tempfile::TempDir,
 }
 
 impl Driver {
@@ -33,8 +33,7 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start on port {port}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile =
-            std::env::temp_dir().join(format!("gatehouse-chromium-{}", crate::helpers::random_suffix()));
+        let profile = tempfile::tempdir().expect("a profile directory for Chromium");
         Self { child, url, profile }
     }
 
@@ -52,7 +51,7 @@ impl Driver {
             "--disable-component-update",
             "--disable-sync",
             "--window-size=390,844",
-            &format!("--user-data-dir={}", self.profile.display()),
+            &format!("--user-data-dir={}", self.profile.path().display()),
         ];
         let options = serde_json::json!({ "binary": chromium, "args": args });
         let mut capabilities = serde_json::Map::new();
@@ -69,7 +68,6 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
-        std::fs::remove_dir_all(&self.profile).ok();
     }
 }
 

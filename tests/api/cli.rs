@@ -27,9 +27,8 @@ pub fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn migrate_applies_pending_migrations_and_says_so() {
-    let dir = std::env::temp_dir().join(format!("gatehouse-cli-{}", crate::helpers::random_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/m.db", dir.display());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/m.db", dir.path().display());
     let first = gatehouse(&url, &["migrate"], "");
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stdout).contains("applied 20261123000001"));
@@ -104,27 +103,25 @@ fn serve_refuses_postgres_without_a_secret_key() {
 
 #[test]
 fn a_bad_postgres_url_reports_the_connection_error_and_creates_no_sqlite_file() {
-    let dir = std::env::temp_dir().join(format!("gatehouse-badpg-{}", crate::helpers::random_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .arg("migrate")
-        .current_dir(&dir)
+        .current_dir(dir.path())
         .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("127.0.0.1") && stderr.to_lowercase().contains("connect"), "{stderr}");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "something was created");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "something was created");
 }
 
 #[tokio::test]
 async fn serve_finishes_in_flight_requests_when_told_to_stop() {
-    let dir = std::env::temp_dir().join(format!("gatehouse-sigterm-{}", crate::helpers::random_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .current_dir(&dir)
+        .current_dir(dir.path())
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         // A slow hash keeps the registration in flight while the signal arrives.
         .env("BCRYPT_COST", "15")
@@ -157,5 +154,4 @@ async fn serve_finishes_in_flight_requests_when_told_to_stop() {
     assert_eq!(response.unwrap().status(), reqwest::StatusCode::SEE_OTHER, "the in-flight request was cut");
     let exit = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
     assert!(exit.success(), "serve exited with {exit}");
-    std::fs::remove_dir_all(&dir).ok();
 }

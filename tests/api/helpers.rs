@@ -21,6 +21,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The default browser; [`TestApp::browser`] makes more, each with its own cookies.
     pub browser: Browser,
+    /// Holds a SQLite app's directory, removed when the test ends.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -40,10 +42,9 @@ impl TestApp {
     }
 
     pub async fn spawn_sqlite_with(customise: impl FnOnce(&mut Settings)) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("gatehouse-test-{}-{}", std::process::id(), random_suffix()));
-        std::fs::create_dir_all(&dir).expect("creating a temp dir for SQLite");
-        Self::at(format!("sqlite://{}/test.db", dir.display()), customise).await
+        let dir = tempfile::tempdir().expect("creating a temp dir for SQLite");
+        let app = Self::at(format!("sqlite://{}/test.db", dir.path().display()), customise).await;
+        Self { _dir: Some(dir), ..app }
     }
 
     /// An app whose mail worker delivers to a new SMTP server on loopback (see
@@ -83,7 +84,7 @@ impl TestApp {
         let app = Application::build(settings).await.expect("building the app");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Self { browser: Browser::new(&base), base, database_url }
+        Self { browser: Browser::new(&base), base, database_url, _dir: None }
     }
 
     pub fn browser(&self) -> Browser {
@@ -267,9 +268,4 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-pub fn random_suffix() -> String {
-    use rand::RngCore;
-    format!("{:08x}", rand::rng().next_u32())
 }

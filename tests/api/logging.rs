@@ -14,9 +14,8 @@ const SECOND_PASSWORD: &str = "second secret passphrase";
 async fn a_full_cycle_logs_each_request_and_no_secret() {
     let sink = SmtpSink::start().await;
     let database_url = crate::support::postgres::new_test_database();
-    let log_path =
-        std::env::temp_dir().join(format!("gatehouse-log-{}.txt", crate::helpers::random_suffix()));
-    let log = std::fs::File::create(&log_path).unwrap();
+    let log_file = tempfile::NamedTempFile::new().unwrap();
+    let log = log_file.reopen().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .env("DATABASE_URL", &database_url)
@@ -63,8 +62,7 @@ async fn a_full_cycle_logs_each_request_and_no_secret() {
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
-    let logged = std::fs::read_to_string(&log_path).unwrap();
-    std::fs::remove_file(&log_path).ok();
+    let logged = std::fs::read_to_string(log_file.path()).unwrap();
 
     // The log is there and says what happened, by route pattern.
     for expected in ["/register", "/login", "/password-reset/{token}", "status=303", "request_id="] {
