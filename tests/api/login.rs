@@ -173,3 +173,19 @@ async fn logout_ends_the_session_and_a_replayed_cookie_gets_nothing() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login?next=%2Fdashboard");
 }
+
+#[tokio::test]
+async fn a_hash_made_at_another_cost_is_redone_at_the_next_login() {
+    let app = TestApp::spawn().await;
+    app.register("oldhash").await;
+    let cost = |app: &TestApp| -> String {
+        let hash: String = users::table.select(users::password_hash).first(&mut app.db()).unwrap();
+        hash.split('$').nth(2).unwrap().to_owned()
+    };
+    assert_eq!(cost(&app), "04");
+    // The operator raises BCRYPT_COST and restarts.
+    let raised = TestApp::spawn_on(&app.database_url, |s| s.bcrypt_cost = 5).await;
+    assert_eq!(location(&raised.browser.login("oldhash", PASSWORD, false).await), "/dashboard");
+    assert_eq!(cost(&raised), "05");
+    assert_eq!(location(&raised.browser().login("oldhash", PASSWORD, false).await), "/dashboard");
+}

@@ -24,3 +24,4 @@ mod register;
 mod sessions;
 mod sqlite;
 mod throttling;
+mod tls;

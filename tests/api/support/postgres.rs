@@ -154,6 +154,14 @@ const POSTGRES_ARGS: &str = "-c listen_addresses= -c fsync=off -c synchronous_co
 
 /// Starts `initdb` + `postgres` in a fresh private directory, listening on a unix socket only.
 fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
+    let (dir, watchdog) = init_cluster(run_id)?;
+    let bin = find_bin_dir(&["initdb", "postgres"]).ok_or(NO_BINARIES)?;
+    launch_postgres(&dir, &bin, server_owner()?, &Listen::socket_only())?;
+    Ok((dir, watchdog))
+}
+
+/// Creates a cluster (`initdb`) in a fresh private directory, not yet started.
+fn init_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
     let bin = find_bin_dir(&["initdb", "postgres"]).ok_or(NO_BINARIES)?;
     let owner = server_owner()?;
     let dir = std::env::temp_dir().join(format!("gatehouse-pg-{run_id}"));
@@ -191,12 +199,25 @@ fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
         Ok(status) if status.success() => fs::remove_file(&initdb_pgid).map_err(|e| io("rm", e))?,
         other => return Err(failed(format!("initdb failed: {other:?}"))),
     }
-    launch_postgres(&dir, &bin, owner)?;
     Ok((dir, watchdog))
 }
 
+/// How a cluster listens: on its directory's unix socket at `port`, plus whatever
+/// `extra` settings (`-c name=value` pairs) a test needs.
+#[derive(Clone)]
+struct Listen {
+    port: String,
+    extra: Vec<String>,
+}
+
+impl Listen {
+    fn socket_only() -> Self {
+        Self { port: PORT.into(), extra: Vec::new() }
+    }
+}
+
 /// Starts the server of the cluster in `dir` and waits until it accepts connections.
-fn launch_postgres(dir: &Path, bin: &Path, owner: Option<(u32, u32)>) -> Result<(), String> {
+fn launch_postgres(dir: &Path, bin: &Path, owner: Option<(u32, u32)>, listen: &Listen) -> Result<(), String> {
     let log_path = dir.join("log");
     let failed =
         |what: String| format!("{what}; the end of {}:\n{}", log_path.display(), log_tail(&log_path));
@@ -211,11 +232,13 @@ fn launch_postgres(dir: &Path, bin: &Path, owner: Option<(u32, u32)>) -> Result<
     let mut postgres = command
         .arg("-k")
         .arg(dir)
-        .args(["-p", PORT])
+        .args(["-p", &listen.port])
         .args(POSTGRES_ARGS.split_whitespace())
+        .args(&listen.extra)
         .spawn()
         .map_err(|e| failed(format!("starting postgres: {e}")))?;
-    let admin_url = Place::Local(dir.to_owned()).admin_url();
+    let admin_url =
+        format!("postgres://postgres@/postgres?host={}&port={}", percent_encode(dir), listen.port);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = postgres.try_wait() {
@@ -231,22 +254,74 @@ fn launch_postgres(dir: &Path, bin: &Path, owner: Option<(u32, u32)>) -> Result<
     }
 }
 
-/// A cluster of a test's own, for the test that stops its database and starts it again.
-/// Removed, like the shared one, by its watchdog when the test process ends.
+/// A cluster of a test's own: one the test stops and starts again, or one that takes
+/// only TLS connections over TCP. Removed, like the shared one, by its watchdog.
 pub struct OwnCluster {
     dir: PathBuf,
+    listen: Listen,
     _watchdog: ChildStdin,
 }
 
 impl OwnCluster {
     pub fn start() -> Self {
-        let run_id = format!("{}_{:08x}_own", std::process::id(), rand::random::<u32>());
-        let (dir, watchdog) = start_cluster(&run_id).unwrap_or_else(|e| panic!("{e}"));
-        Self { dir, _watchdog: watchdog }
+        Self::launch(Self::init(), Listen::socket_only())
     }
 
+    /// Listens on 127.0.0.1 with a self-signed certificate, and its `pg_hba.conf` admits
+    /// TCP clients only over TLS (`hostssl`).
+    pub fn start_tls_only() -> Self {
+        let (dir, watchdog) = Self::init();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let openssl = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+            .args(["-keyout", "server.key", "-out", "server.crt"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        assert!(
+            matches!(openssl, Ok(s) if s.success()),
+            "the TLS test needs the openssl command to make a certificate"
+        );
+        fs::write(dir.join("data/pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+            .unwrap();
+        let owner = server_owner().unwrap_or_else(|e| panic!("{e}"));
+        for file in ["server.key", "server.crt", "data/pg_hba.conf"] {
+            fs::set_permissions(dir.join(file), Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(dir.join(file), Some(uid), Some(gid)).unwrap();
+            }
+        }
+        let setting = |name: &str, value: String| ["-c".to_owned(), format!("{name}={value}")];
+        let extra = [
+            setting("listen_addresses", "127.0.0.1".into()),
+            setting("ssl", "on".into()),
+            setting("ssl_cert_file", dir.join("server.crt").display().to_string()),
+            setting("ssl_key_file", dir.join("server.key").display().to_string()),
+        ]
+        .concat();
+        Self::launch((dir, watchdog), Listen { port: port.to_string(), extra })
+    }
+
+    fn init() -> (PathBuf, ChildStdin) {
+        let run_id = format!("{}_{:08x}_own", std::process::id(), rand::random::<u32>());
+        init_cluster(&run_id).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn launch((dir, watchdog): (PathBuf, ChildStdin), listen: Listen) -> Self {
+        let cluster = Self { dir, listen, _watchdog: watchdog };
+        cluster.restart();
+        cluster
+    }
+
+    /// Its `postgres` database, over the unix socket.
     pub fn database_url(&self) -> String {
-        Place::Local(self.dir.clone()).admin_url()
+        format!("postgres://postgres@/postgres?host={}&port={}", percent_encode(&self.dir), self.listen.port)
+    }
+
+    /// Its `postgres` database over TCP, with libpq's `sslmode` set to `sslmode`.
+    pub fn tcp_url(&self, sslmode: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode={sslmode}", self.listen.port)
     }
 
     /// A fast shutdown: every connection is cut, new ones are refused.
@@ -266,7 +341,7 @@ impl OwnCluster {
     pub fn restart(&self) {
         let bin = find_bin_dir(&["initdb", "postgres"]).expect(NO_BINARIES);
         let owner = server_owner().unwrap_or_else(|e| panic!("{e}"));
-        launch_postgres(&self.dir, &bin, owner).unwrap_or_else(|e| panic!("{e}"));
+        launch_postgres(&self.dir, &bin, owner, &self.listen).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
