@@ -2,7 +2,9 @@
 //! reset links die, sessions end, the owner is told by email, the audit log records it.
 
 use super::audit::{self, Action, Event};
+use super::login;
 use super::registration::PASSWORDS_DIFFER;
+use super::throttle::{self, Policy};
 use super::{ClientInfo, PasswordHasher};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Password, PlainPassword, SessionRecordId, UserId};
@@ -32,6 +34,10 @@ pub struct ChangeErrors {
 pub enum ChangeError {
     #[error("the password form has errors")]
     Invalid(ChangeErrors),
+    /// Too many wrong current passwords from this address: the same limit as logins, so
+    /// a stolen session is no way around it.
+    #[error("too many wrong passwords")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -42,28 +48,42 @@ impl From<DbError> for ChangeError {
     }
 }
 
+/// Who asks for a change, from which session and where, and what they typed.
+pub struct ChangeRequest {
+    pub user: UserId,
+    pub session: SessionRecordId,
+    pub input: ChangeInput,
+    pub client: ClientInfo,
+}
+
 /// Sets a new password for `user`, who proved the current one; `session` (the one asking)
 /// stays logged in, every other session of the account ends.
 pub async fn change_password(
     db: &Db,
     hasher: &PasswordHasher,
     outbox: &Outbox,
-    user: UserId,
-    session: SessionRecordId,
-    input: ChangeInput,
-    client: ClientInfo,
+    limit: Policy,
+    request: ChangeRequest,
 ) -> Result<(), ChangeError> {
-    let found = db
+    let ChangeRequest { user, session, input, client } = request;
+    let bucket = format!("{}ip:{}", login::account_prefix(user), client.ip);
+    let probe = bucket.clone();
+    let (found, wait) = db
         .run(move |conn| {
-            Ok::<_, DbError>((db::users::profile(conn, user)?, db::users::password_hash(conn, user)?))
+            let found = (db::users::profile(conn, user)?, db::users::password_hash(conn, user)?);
+            Ok::<_, DbError>((found, throttle::retry_after(conn, &probe, limit, db::now())?))
         })
         .await?;
+    if let Some(retry_after_secs) = wait {
+        return Err(ChangeError::Throttled { retry_after_secs });
+    }
     let (Some(profile), hash) = found else {
         return Err(anyhow::anyhow!("the logged-in account {user} has no row").into());
     };
     let mut errors = ChangeErrors::default();
     if !hasher.verify(&PlainPassword::new(&input.current_password), hash).await? {
         errors.current_password = Some(WRONG_CURRENT.into());
+        db.run(move |conn| throttle::record(conn, &[&bucket], db::now())).await?;
     }
     let password = Password::parse(&input.password, &profile.username, &profile.email)
         .map_err(|e| errors.password = Some(e.to_string()))

@@ -1,6 +1,6 @@
 //! `GET, POST /account/password`: a logged-in user changes their password.
 
-use crate::accounts::password_change::{self, ChangeError, ChangeErrors, ChangeInput};
+use crate::accounts::password_change::{self, ChangeError, ChangeErrors, ChangeInput, ChangeRequest};
 use crate::error::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
@@ -33,10 +33,8 @@ pub async fn submit(
         &state.db,
         &state.hasher,
         &state.outbox,
-        user.id,
-        user.session_id,
-        input,
-        client,
+        state.settings.limits.login_account_ip,
+        ChangeRequest { user: user.id, session: user.session_id, input, client },
     )
     .await;
     match changed {
@@ -50,6 +48,9 @@ pub async fn submit(
         }
         Err(ChangeError::Invalid(errors)) => {
             render_status(&PasswordPage { chrome, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(ChangeError::Throttled { retry_after_secs }) => {
+            Err(AppError::TooManyRequests { retry_after_secs })
         }
         Err(ChangeError::Unexpected(e)) => Err(e.into()),
     }

@@ -85,3 +85,28 @@ async fn the_password_page_needs_a_login_and_is_linked_from_the_dashboard() {
         assert!(form.contains(&format!("name=\"{name}\"")), "{name}");
     }
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_from_a_stolen_session_is_throttled_like_logins() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.login_account_ip = gatehouse::accounts::throttle::Policy::parse("3/15m").unwrap();
+    })
+    .await;
+    let thief = app.logged_in("lena").await;
+    for guess in ["guess one", "guess two", "guess three"] {
+        let response = thief
+            .submit("/account/password", "/account/password", &fields(guess, NEW_PASSWORD, NEW_PASSWORD))
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let response = thief
+        .submit("/account/password", "/account/password", &fields(PASSWORD, NEW_PASSWORD, NEW_PASSWORD))
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    // One count with logins: the thief can't switch to the login form for more guesses.
+    assert_eq!(
+        app.browser().login("lena", "guess four", false).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
