@@ -71,16 +71,38 @@ impl Drop for Driver {
     }
 }
 
+/// The element, once the page has it (waiting out a page still loading).
+async fn element(browser: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    browser.wait().at_most(Duration::from_secs(15)).for_element(locator).await.unwrap()
+}
+
 async fn fill(browser: &Client, field: &str, value: &str) {
-    browser.find(Locator::Id(field)).await.unwrap().send_keys(value).await.unwrap();
+    element(browser, Locator::Id(field)).await.send_keys(value).await.unwrap();
 }
 
 async fn click(browser: &Client, css: &str) {
-    browser.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    element(browser, Locator::Css(css)).await.click().await.unwrap();
+}
+
+/// Waits for the navigation a click started (a click may return before the next page
+/// has arrived, more so on a busy machine), and says what is on screen if it never does.
+async fn wait_for_path(browser: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = browser.current_url().await.unwrap();
+        if url.path() == path {
+            return;
+        }
+        if Instant::now() > deadline {
+            let page = browser.source().await.unwrap_or_default();
+            panic!("still at {} instead of {path} after 15 s; the page:\n{page}", url.path());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn text_of(browser: &Client, css: &str) -> String {
-    browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    element(browser, Locator::Css(css)).await.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -96,21 +118,21 @@ async fn a_person_registers_logs_in_sees_the_dashboard_and_logs_out_in_chromium(
     fill(&browser, "password", PASSWORD).await;
     fill(&browser, "confirm_password", PASSWORD).await;
     click(&browser, "form button[type=submit]").await;
-    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    wait_for_path(&browser, "/login").await;
     assert!(text_of(&browser, ".flash.success").await.contains("account has been created"));
 
     fill(&browser, "username", "browser@example.com").await;
     fill(&browser, "password", PASSWORD).await;
     click(&browser, "label[for=remember]").await;
     click(&browser, "form.form button[type=submit]").await;
-    assert_eq!(browser.current_url().await.unwrap().path(), "/dashboard");
+    wait_for_path(&browser, "/dashboard").await;
     assert_eq!(text_of(&browser, "dd.username").await, "Browser_User");
     assert_eq!(text_of(&browser, "dd.email").await, "browser@example.com");
 
     click(&browser, "form[action='/logout'] button").await;
-    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    wait_for_path(&browser, "/login").await;
     assert!(text_of(&browser, ".flash.info").await.contains("logged out"));
     browser.goto(&format!("{}/dashboard", app.base)).await.unwrap();
-    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    wait_for_path(&browser, "/login").await;
     browser.close().await.unwrap();
 }

@@ -87,7 +87,10 @@ async fn a_message_that_failed_for_good_is_shown_to_admins_and_can_be_sent_again
     let page = admin.get_html("/admin/emails").await;
     assert_eq!(page.matches("<tr class=\"failed-email\">").count(), 1, "{page}");
     assert!(page.contains("walt@example.com") && page.contains("Reset your gatehouse password"));
-    assert!(page.contains("<td class=\"attempts\" data-label=\"Attempts\">2</td>") && page.contains(&error), "{page}");
+    assert!(
+        page.contains("<td class=\"attempts\" data-label=\"Attempts\">2</td>") && page.contains(&error),
+        "{page}"
+    );
     let user = app.logged_in("xena").await;
     assert_eq!(user.get("/admin/emails").await.status(), StatusCode::FORBIDDEN);
 
