@@ -3,12 +3,13 @@
 use crate::accounts::throttle::{Limits, Policy};
 use crate::db::DatabaseUrl;
 use ipnet::IpNet;
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
+
+mod secret;
+
+use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -85,7 +86,6 @@ impl PublicUrl {
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
-const MIN_SECRET_BYTES: usize = 64;
 
 /// `DATABASE_URL`, or the embedded SQLite default.
 pub fn database_url_from_env() -> Result<DatabaseUrl, ConfigError> {
@@ -185,40 +185,6 @@ fn check_smtp_url(url: String) -> Result<SecretString, ConfigError> {
     Ok(SecretString::from(url))
 }
 
-fn check_secret(key: String) -> Result<SecretString, ConfigError> {
-    if key.len() < MIN_SECRET_BYTES {
-        return Err(ConfigError(format!(
-            "SECRET_KEY is too short: it must be at least {MIN_SECRET_BYTES} bytes (try `openssl rand -hex 64`)"
-        )));
-    }
-    Ok(SecretString::from(key))
-}
-
-/// Reads the key kept beside the SQLite file, creating it on first run.
-fn generated_secret_beside(db_path: &Path) -> Result<SecretString, ConfigError> {
-    let path = db_path.with_extension("secret");
-    let fail = |what: &str, e: std::io::Error| {
-        ConfigError(format!("cannot {what} secret key file {}: {e}", path.display()))
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(existing) => return check_secret(existing.trim().to_owned()),
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail("read", e)),
-        Err(_) => {}
-    }
-    let mut bytes = [0u8; 64];
-    rand::rng().fill_bytes(&mut bytes);
-    let key = hex::encode(bytes);
-    let mut file = open_private(&path).map_err(|e| fail("create", e))?;
-    file.write_all(key.as_bytes()).map_err(|e| fail("write", e))?;
-    tracing::warn!(path = %path.display(), "SECRET_KEY is not set: generated one and saved it beside the database; set SECRET_KEY in production");
-    Ok(SecretString::from(key))
-}
-
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
-}
-
 fn trusted_proxies(raw: &str) -> Result<Vec<IpNet>, ConfigError> {
     raw.split(',')
         .map(str::trim)
@@ -240,88 +206,4 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::from_lookup(&|name| vars.get(name).cloned())
-    }
-
-    const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn refuses_postgres_without_a_secret_key() {
-        let err = settings(&[("DATABASE_URL", "postgres://localhost/x")]).err();
-        assert!(err.is_some_and(|e| e.0.contains("SECRET_KEY is required")));
-    }
-
-    #[test]
-    fn refuses_a_short_secret_key() {
-        let err = settings(&[("DATABASE_URL", "postgres://localhost/x"), ("SECRET_KEY", "short")]).err();
-        assert!(err.is_some_and(|e| e.0.contains("too short")));
-    }
-
-    #[test]
-    fn validates_each_setting_with_a_one_line_reason() {
-        let base = [("DATABASE_URL", "postgres://localhost/x"), ("SECRET_KEY", KEY)];
-        for (name, value, expected) in [
-            ("BCRYPT_COST", "3", "BCRYPT_COST"),
-            ("BCRYPT_COST", "abc", "BCRYPT_COST"),
-            ("BIND_ADDR", "localhost", "BIND_ADDR"),
-            ("PUBLIC_URL", "example.com", "PUBLIC_URL"),
-            ("TRUSTED_PROXIES", "10.0.0.0/8, nope", "TRUSTED_PROXIES"),
-            ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
-            ("MAIL_FROM", "not an address", "MAIL_FROM"),
-            ("LIMIT_LOGIN_IP", "lots", "LIMIT_LOGIN_IP"),
-            ("SMTP_URL", "http://user:hunter22@mail.example", "SMTP_URL"),
-            ("SMTP_URL", "smtp://", "SMTP_URL"),
-        ] {
-            let mut vars = base.to_vec();
-            vars.retain(|(k, _)| *k != name);
-            vars.push((name, value));
-            let err = settings(&vars).err().map(|e| e.0).unwrap_or_default();
-            assert!(err.contains(expected) && !err.contains('\n'), "{name}={value}: {err:?}");
-            assert!(!err.contains("hunter22"), "{name}: the password was echoed");
-        }
-    }
-
-    #[test]
-    fn debug_output_shows_no_secret() {
-        let vars = [
-            ("DATABASE_URL", "postgres://app:db-password-1@db/x"),
-            ("SECRET_KEY", KEY),
-            ("SMTP_URL", "smtps://mailer:smtp-password-2@mail.example.com"),
-        ];
-        let printed = settings(&vars).map(|s| format!("{s:?}")).unwrap_or_default();
-        assert!(printed.contains("PublicUrl"), "{printed}");
-        for secret in [KEY, "db-password-1", "smtp-password-2"] {
-            assert!(!printed.contains(secret), "{secret} printed in {printed}");
-        }
-    }
-
-    #[test]
-    fn reads_trusted_proxies_as_addresses_and_ranges() {
-        let s = settings(&[
-            ("DATABASE_URL", "postgres://x/y"),
-            ("SECRET_KEY", KEY),
-            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
-        ]);
-        let proxies = s.map(|s| s.trusted_proxies.len()).unwrap_or_default();
-        assert_eq!(proxies, 3);
-    }
-
-    #[test]
-    fn generates_and_then_reuses_a_key_beside_the_sqlite_file() {
-        let dir = std::env::temp_dir().join(format!("gatehouse-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok();
-        let url = format!("sqlite://{}/app.db", dir.display());
-        let first = settings(&[("DATABASE_URL", &url)]).map(|s| s.secret_bytes().to_vec());
-        let second = settings(&[("DATABASE_URL", &url)]).map(|s| s.secret_bytes().to_vec());
-        std::fs::remove_dir_all(&dir).ok();
-        assert!(first.as_ref().is_ok_and(|k| k.len() >= 64));
-        assert_eq!(first, second);
-    }
-}
+mod tests;
