@@ -2,7 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool};
-use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -93,10 +93,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectionError> {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map(drop)
-            .map_err(ConnectionError::CouldntSetupConfiguration)
+        super::ping(conn).map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     fn has_broken(&self, _conn: &mut Conn) -> bool {

@@ -82,6 +82,12 @@ pub fn escape_like(raw: &str) -> String {
     escaped
 }
 
+/// Whether the database answers: `/readyz` and the pool's checkout test.
+pub fn ping(conn: &mut Conn) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(drop)
+}
+
 /// Timestamps are naive UTC everywhere, bound as parameters rather than the database's
 /// `now()`, so both backends compare like with like.
 pub fn now() -> chrono::NaiveDateTime {

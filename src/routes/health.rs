@@ -1,18 +1,15 @@
 //! `/healthz` (the process is up) and `/readyz` (and can reach its database).
 
+use crate::db;
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 
 pub async fn alive() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let ping = state
-        .db
-        .run(|conn| diesel::sql_query("SELECT 1").execute(conn).map_err(crate::db::DbError::from))
-        .await;
+    let ping = state.db.run(|conn| db::ping(conn).map_err(db::DbError::from)).await;
     match ping {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(e) => {
