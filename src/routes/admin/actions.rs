@@ -2,6 +2,7 @@
 //! back to the list it came from; a refused one answers 409 (a safety rule) or 422 (bad
 //! input) with a page saying why, and changes nothing.
 
+use crate::accounts::ClientInfo;
 use crate::accounts::administration::{self, AdminError, Outcome};
 use crate::accounts::password_reset::{self, Issued};
 use crate::domain::{Role, UserId};
@@ -10,10 +11,12 @@ use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
 use crate::web::page::Chrome;
 use crate::web::{AppState, CsrfForm, Page, is_local_path, render_status, see_other};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 pub const CONFIRMATION_MISMATCH: &str =
@@ -38,122 +41,107 @@ struct RefusedPage {
     back: String,
 }
 
-pub async fn toggle_active(
-    req: HttpRequest,
-    admin: RequireRole<Admin>,
-    Page(chrome): Page,
+/// Everything an action needs from its request: the acting admin (403 otherwise), the
+/// target from the path (404 if it names no account), the CSRF-checked form, and the
+/// page chrome for a refusal. One extractor, so every action is guarded the same way.
+pub struct Action {
     state: web::Data<AppState>,
-    id: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    let target = target(&id)?;
-    let done = administration::toggle_active(&state.db, admin.user.id, target, client_info(&req)).await;
-    finish(done, chrome, &form.return_to)
+    actor: UserId,
+    target: UserId,
+    form: ActionForm,
+    chrome: Chrome,
+    client: ClientInfo,
 }
 
-pub async fn set_role(
-    req: HttpRequest,
-    admin: RequireRole<Admin>,
-    Page(chrome): Page,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    let target = target(&id)?;
-    let Ok(role) = Role::parse(form.role.trim()) else {
-        return refused(chrome, StatusCode::UNPROCESSABLE_ENTITY, BAD_ROLE.into(), &form.return_to);
+impl FromRequest for Action {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let form = CsrfForm::<ActionForm>::from_request(&req, payload);
+        Box::pin(async move {
+            let admin = RequireRole::<Admin>::extract(&req).await?;
+            let CsrfForm(form) = form.await?;
+            // After the CSRF check: every POST without a valid token is a 403, whatever its path.
+            let target = req.match_info().get("id").and_then(|raw| raw.parse().ok()).map(UserId);
+            let target = target.ok_or(AppError::NotFound)?;
+            let Page(chrome) = Page::extract(&req).await?;
+            let state = web::Data::<AppState>::extract(&req)
+                .await
+                .map_err(|_| anyhow::anyhow!("AppState is not registered"))?;
+            Ok(Self { state, actor: admin.user.id, target, form, chrome, client: client_info(&req) })
+        })
+    }
+}
+
+pub async fn toggle_active(action: Action) -> Result<HttpResponse, AppError> {
+    let done =
+        administration::toggle_active(&action.state.db, action.actor, action.target, action.client.clone())
+            .await;
+    finish(done, action)
+}
+
+pub async fn set_role(action: Action) -> Result<HttpResponse, AppError> {
+    let Ok(role) = Role::parse(action.form.role.trim()) else {
+        return refused(action, StatusCode::UNPROCESSABLE_ENTITY, BAD_ROLE.into());
     };
-    let done = administration::set_role(&state.db, admin.user.id, target, role, client_info(&req)).await;
-    finish(done, chrome, &form.return_to)
+    let db = &action.state.db;
+    let done = administration::set_role(db, action.actor, action.target, role, action.client.clone()).await;
+    finish(done, action)
 }
 
-pub async fn revoke_sessions(
-    req: HttpRequest,
-    admin: RequireRole<Admin>,
-    Page(chrome): Page,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    let target = target(&id)?;
-    let done = administration::revoke_sessions(&state.db, admin.user.id, target, client_info(&req)).await;
-    finish(done, chrome, &form.return_to)
+pub async fn revoke_sessions(action: Action) -> Result<HttpResponse, AppError> {
+    let db = &action.state.db;
+    let done = administration::revoke_sessions(db, action.actor, action.target, action.client.clone()).await;
+    finish(done, action)
 }
 
-pub async fn delete(
-    req: HttpRequest,
-    admin: RequireRole<Admin>,
-    Page(chrome): Page,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    let target = target(&id)?;
-    let (actor, client) = (admin.user.id, client_info(&req));
-    let done = administration::delete(&state.db, actor, target, form.confirm.clone(), client).await;
-    finish(done, chrome, &form.return_to)
+pub async fn delete(action: Action) -> Result<HttpResponse, AppError> {
+    let (db, confirm) = (&action.state.db, action.form.confirm.clone());
+    let done = administration::delete(db, action.actor, action.target, confirm, action.client.clone()).await;
+    finish(done, action)
 }
 
 /// Emails the account a reset link; the admin never sees the link or sets a password.
-pub async fn send_reset(
-    req: HttpRequest,
-    admin: RequireRole<Admin>,
-    Page(chrome): Page,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    let target = target(&id)?;
-    let (db, outbox, client) = (&state.db, &state.outbox, client_info(&req));
-    match password_reset::send_reset_by_admin(db, outbox, admin.user.id, target, client).await? {
+pub async fn send_reset(action: Action) -> Result<HttpResponse, AppError> {
+    let (db, outbox) = (&action.state.db, &action.state.outbox);
+    match password_reset::send_reset_by_admin(db, outbox, action.actor, action.target, action.client.clone())
+        .await?
+    {
         Issued::Sent => FlashMessage::success(RESET_SENT).send(),
         Issued::TooSoon => FlashMessage::info(RESET_TOO_SOON).send(),
-        Issued::Inactive => {
-            return refused(chrome, StatusCode::CONFLICT, RESET_INACTIVE.into(), &form.return_to);
-        }
+        Issued::Inactive => return refused(action, StatusCode::CONFLICT, RESET_INACTIVE.into()),
         Issued::NoSuchAccount => return Err(AppError::NotFound),
     }
-    Ok(see_other(&back_to(&form.return_to)))
+    Ok(see_other(&back_to(&action.form.return_to)))
 }
 
 pub const RESET_SENT: &str = "A password-reset link is on its way to the account's email address.";
 pub const RESET_TOO_SOON: &str = "No new email: a reset link went to this account less than a minute ago.";
 pub const RESET_INACTIVE: &str = "No email sent: the account is deactivated. Reactivate it first.";
 
-/// The `{id}` of the path; one that isn't an id names no account.
-fn target(raw: &str) -> Result<UserId, AppError> {
-    raw.parse::<i64>().map(UserId).map_err(|_| AppError::NotFound)
-}
-
-fn finish(
-    done: Result<Outcome, AdminError>,
-    chrome: Chrome,
-    return_to: &str,
-) -> Result<HttpResponse, AppError> {
+fn finish(done: Result<Outcome, AdminError>, action: Action) -> Result<HttpResponse, AppError> {
     match done {
         Ok(outcome) => {
             let text = outcome.to_string();
             if outcome.changed() { FlashMessage::success(text) } else { FlashMessage::info(text) }.send();
-            Ok(see_other(&back_to(return_to)))
+            Ok(see_other(&back_to(&action.form.return_to)))
         }
         Err(AdminError::NotFound) => Err(AppError::NotFound),
         Err(AdminError::NotAdmin) => Err(AppError::Forbidden),
-        Err(AdminError::Refused(message)) => refused(chrome, StatusCode::CONFLICT, message, return_to),
+        Err(AdminError::Refused(message)) => refused(action, StatusCode::CONFLICT, message),
         Err(AdminError::ConfirmationMismatch) => {
-            refused(chrome, StatusCode::UNPROCESSABLE_ENTITY, CONFIRMATION_MISMATCH.into(), return_to)
+            refused(action, StatusCode::UNPROCESSABLE_ENTITY, CONFIRMATION_MISMATCH.into())
         }
         Err(AdminError::Unexpected(e)) => Err(e.into()),
     }
 }
 
-fn refused(
-    chrome: Chrome,
-    status: StatusCode,
-    message: String,
-    return_to: &str,
-) -> Result<HttpResponse, AppError> {
+fn refused(action: Action, status: StatusCode, message: String) -> Result<HttpResponse, AppError> {
     tracing::info!(status = status.as_u16(), reason = %message, "admin action refused");
-    let page = RefusedPage { chrome, status: status.as_u16(), message, back: back_to(return_to) };
+    let back = back_to(&action.form.return_to);
+    let page = RefusedPage { chrome: action.chrome, status: status.as_u16(), message, back };
     render_status(&page, status)
 }
 
