@@ -1,9 +1,8 @@
-//! Owns the PostgreSQL that integration tests run against: one server per test process
-//! (`TEST_DATABASE_URL`, or a throwaway unix-socket cluster), one migrated template on it,
-//! and one fresh clone of that template per test, so tests share nothing and run in parallel.
+//! Server processes: `initdb` and `postgres` from the installed binaries (as the `postgres`
+//! user when running as root), in private directories that a watchdog removes however
+//! the test process ends, and clusters a test owns to stop, restart or serve over TLS.
 
-use diesel::sql_types::{BigInt, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, sql_query};
+use diesel::{Connection, PgConnection};
 use std::ffi::OsString;
 use std::fs::{self, File, Permissions};
 use std::os::unix::ffi::OsStrExt;
@@ -11,12 +10,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The socket lives in a private directory, so the default port cannot clash with anything.
-const PORT: &str = "5432";
+pub const PORT: &str = "5432";
 
 const NO_BINARIES: &str = "the API tests need PostgreSQL: no server binaries (initdb and postgres) \
      were found in $PG_BIN, on $PATH or in /usr/lib/postgresql/*/bin. Install them \
@@ -28,132 +25,13 @@ const ROOT_WITHOUT_POSTGRES_USER: &str = "running as root, which initdb refuses:
      `postgres` system user to run the test cluster as (`useradd --system postgres`; Debian's \
      postgresql package creates one), or set TEST_DATABASE_URL";
 
-/// URL (libpq-style, usable by `diesel::PgConnection::establish`) of a new, empty, fully
-/// migrated database for one test.
-pub fn new_test_database() -> String {
-    let server = SERVER.as_ref().unwrap_or_else(|e| panic!("{e}"));
-    let name = format!("gatehouse_test_{}_{}", server.run_id, server.created.fetch_add(1, Ordering::Relaxed));
-    // A test that panicked while holding the lock left the connection itself intact.
-    let mut admin = server.admin.lock().unwrap_or_else(PoisonError::into_inner);
-    sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", server.template))
-        .execute(&mut *admin)
-        .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
-    server.place.url(&name)
-}
-
-/// `Err` is kept rather than panicking inside the `LazyLock`, so every test reports the
-/// real reason instead of all but the first saying "poisoned".
-static SERVER: LazyLock<Result<Server, String>> = LazyLock::new(start);
-
-struct Server {
-    /// `<pid>_<random>`: pids alone collide between machines sharing one external server.
-    run_id: String,
-    template: String,
-    /// Open for the whole run: its application_name is how other runs tell that this
-    /// run's databases are still in use (see `drop_sql`).
-    admin: Mutex<PgConnection>,
-    created: AtomicU32,
-    place: Place,
-    /// Never written to: the test process ending, however it ends (even SIGKILL), closes
-    /// it, and that EOF sets the watchdog cleaning up. No `#[ctor::dtor]`: its expansion
-    /// carries `#[allow(unsafe_code)]`, which the crate's `forbid(unsafe_code)` rejects.
-    _watchdog: Option<ChildStdin>,
-}
-
-enum Place {
-    External(String),
-    Local(PathBuf),
-}
-
-impl Place {
-    fn url(&self, db: &str) -> String {
-        match self {
-            Self::External(url) => with_database(url, db),
-            Self::Local(dir) => format!("postgres://postgres@/{db}?host={}&port={PORT}", percent_encode(dir)),
-        }
-    }
-
-    fn admin_url(&self) -> String {
-        match self {
-            Self::External(url) => url.clone(),
-            Self::Local(_) => self.url("postgres"),
-        }
-    }
-}
-
-fn start() -> Result<Server, String> {
-    let run_id = format!("{}_{:08x}", std::process::id(), rand::random::<u32>());
-    let (place, watchdog) = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
-                return Err("TEST_DATABASE_URL must be a postgres:// URL".into());
-            }
-            // Without psql, this run's databases wait for the next run's sweep below.
-            let watchdog = match find_bin_dir(&["psql"]) {
-                Some(bin) => Some(spawn_watchdog(&[
-                    ("PSQL", bin.join("psql").into()),
-                    ("ADMIN_URL", url.clone().into()),
-                    ("DROP_SQL", drop_sql(&run_id).into()),
-                ])?),
-                None => None,
-            };
-            (Place::External(url), watchdog)
-        }
-        _ => {
-            let (dir, watchdog) = start_cluster(&run_id)?;
-            (Place::Local(dir), Some(watchdog))
-        }
-    };
-    let mut admin = PgConnection::establish(&place.admin_url())
-        .map_err(|e| format!("connecting to the test server: {e}"))?;
-    exec(&mut admin, format!("SET application_name = 'gatehouse-tests-{run_id}'"))?;
-    if matches!(place, Place::External(_)) {
-        #[derive(QueryableByName)]
-        struct Statement {
-            #[diesel(sql_type = Text)]
-            sql: String,
-        }
-        let stale: Vec<Statement> = sql_query(drop_sql(&run_id))
-            .load(&mut admin)
-            .map_err(|e| format!("listing stale test databases: {e}"))?;
-        for Statement { sql } in stale {
-            // Failure is fine: another run may be sweeping too, or the owner is another role.
-            let _ = exec(&mut admin, sql);
-        }
-    }
-    let template = format!("gatehouse_tpl_{run_id}");
-    exec(&mut admin, format!("CREATE DATABASE {template}"))?;
-    gatehouse::db::migrate(&place.url(&template))
-        .map_err(|e| format!("migrating the template database: {e:#}"))?;
-    // One stray session on the template would make every later clone fail.
-    exec(&mut admin, format!("ALTER DATABASE {template} ALLOW_CONNECTIONS false"))?;
-    let (admin, created) = (Mutex::new(admin), AtomicU32::new(0));
-    Ok(Server { run_id, template, admin, created, place, _watchdog: watchdog })
-}
-
-fn exec(conn: &mut PgConnection, sql: String) -> Result<(), String> {
-    sql_query(&sql).execute(conn).map(drop).map_err(|e| format!("{sql}: {e}"))
-}
-
-/// A query yielding `DROP DATABASE` statements for the databases of `own_run` (whose process
-/// is gone by the time the watchdog runs this) and of every run whose admin session is gone.
-fn drop_sql(own_run: &str) -> String {
-    let run_of = "'^gatehouse_(?:tpl|test)_([0-9]+_[0-9a-f]{8})(?:_[0-9]+)?$'";
-    format!(
-        "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE);', datname) AS sql \
-         FROM (SELECT datname, substring(datname FROM {run_of}) AS run FROM pg_database) d \
-         WHERE run = '{own_run}' OR (run IS NOT NULL AND NOT EXISTS \
-         (SELECT FROM pg_stat_activity WHERE application_name = 'gatehouse-tests-' || run))"
-    )
-}
-
 const INITDB_ARGS: &str = "-U postgres --auth=trust -E UTF8 --no-locale --no-sync";
 /// Durability buys nothing in a cluster deleted at exit.
 const POSTGRES_ARGS: &str = "-c listen_addresses= -c fsync=off -c synchronous_commit=off \
     -c full_page_writes=off -c max_connections=500";
 
 /// Starts `initdb` + `postgres` in a fresh private directory, listening on a unix socket only.
-fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
+pub(super) fn start_cluster(run_id: &str) -> Result<(PathBuf, ChildStdin), String> {
     let (dir, watchdog) = init_cluster(run_id)?;
     let bin = find_bin_dir(&["initdb", "postgres"]).ok_or(NO_BINARIES)?;
     launch_postgres(&dir, &bin, server_owner()?, &Listen::socket_only())?;
@@ -364,7 +242,7 @@ if [ -n "$PG_DIR" ]; then
   rm -rf "$PG_DIR"
 fi"#;
 
-fn spawn_watchdog(env: &[(&str, OsString)]) -> Result<ChildStdin, String> {
+pub(super) fn spawn_watchdog(env: &[(&str, OsString)]) -> Result<ChildStdin, String> {
     let mut child = Command::new("sh")
         .args(["-c", WATCHDOG])
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -378,7 +256,7 @@ fn spawn_watchdog(env: &[(&str, OsString)]) -> Result<ChildStdin, String> {
 }
 
 /// First of $PG_BIN, $PATH and the newest /usr/lib/postgresql/<version>/bin that has all `names`.
-fn find_bin_dir(names: &[&str]) -> Option<PathBuf> {
+pub(super) fn find_bin_dir(names: &[&str]) -> Option<PathBuf> {
     let dirs_in = |var| {
         std::env::var_os(var).map(|v| std::env::split_paths(&v).collect::<Vec<_>>()).unwrap_or_default()
     };
@@ -422,19 +300,7 @@ fn log_tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
-/// `url` with its database name replaced; user, password, host and options kept.
-fn with_database(url: &str, db: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
-    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let authority = before_query.split_once('/').map_or(before_query, |(authority, _)| authority);
-    // A dbname= option would override the path.
-    let options: Vec<&str> =
-        query.split('&').filter(|o| !o.is_empty() && !o.starts_with("dbname=")).collect();
-    let query = if options.is_empty() { String::new() } else { format!("?{}", options.join("&")) };
-    format!("{scheme}://{authority}/{db}{query}")
-}
-
-fn percent_encode(path: &Path) -> String {
+pub(super) fn percent_encode(path: &Path) -> String {
     let mut encoded = String::new();
     for &b in path.as_os_str().as_bytes() {
         match b {
@@ -445,38 +311,4 @@ fn percent_encode(path: &Path) -> String {
         }
     }
     encoded
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    sql_query(sql).get_result::<Count>(conn).unwrap_or_else(|e| panic!("{sql}: {e}")).n
-}
-
-#[test]
-fn two_test_databases_are_separate_and_migrated() {
-    let (url_a, url_b) = (new_test_database(), new_test_database());
-    assert_ne!(url_a, url_b);
-    let connect = |url: &str| PgConnection::establish(url).unwrap_or_else(|e| panic!("{url}: {e}"));
-    let (mut a, mut b) = (connect(&url_a), connect(&url_b));
-    for conn in [&mut a, &mut b] {
-        let users = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'users'";
-        assert_eq!(count(conn, users), 1);
-    }
-    sql_query("INSERT INTO roles (id, name) VALUES (99, 'only-in-a')")
-        .execute(&mut a)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let only_in_a = "SELECT count(*) AS n FROM roles WHERE id = 99";
-    assert_eq!((count(&mut a, only_in_a), count(&mut b, only_in_a)), (1, 0));
-}
-
-#[test]
-fn external_server_urls_keep_everything_but_the_database_name() {
-    let url = "postgres://app:p%2Fw@db:5433/postgres?sslmode=require&dbname=postgres";
-    assert_eq!(with_database(url, "t_1"), "postgres://app:p%2Fw@db:5433/t_1?sslmode=require");
-    assert_eq!(with_database("postgresql://localhost", "t_1"), "postgresql://localhost/t_1");
 }
