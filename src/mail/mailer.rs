@@ -89,7 +89,14 @@ impl Mailer {
             .message_id(None)
             .multipart(MultiPart::alternative_plain_html(email.text.to_owned(), email.html.to_owned()))
             .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
-        transport.send(message).await.map(drop).map_err(|e| SendError::Transient(e.to_string()))
+        transport.send(message).await.map(drop).map_err(|e| {
+            // A 5xx answer (no such mailbox, say) will not change on a retry.
+            if e.is_permanent() {
+                SendError::Permanent(e.to_string())
+            } else {
+                SendError::Transient(e.to_string())
+            }
+        })
     }
 }
 

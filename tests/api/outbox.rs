@@ -198,3 +198,20 @@ async fn the_reset_email_is_delivered_on_sqlite_too() {
     let path = link_path(&sink.wait_for(1).await[0]);
     assert_eq!(app.browser.get(&path).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_the_message_at_once_instead_of_retrying() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    let browser = app.browser();
+    let response = browser.register("bouncer", "bounce@example.com", crate::helpers::PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    ask_for_reset(&app, "bounce@example.com").await;
+    eventually("the refused message is marked failed", || {
+        rows(&app).first().is_some_and(|r| r.status == "failed")
+    })
+    .await;
+    let row = &rows(&app)[0];
+    assert_eq!(row.attempts, 1, "a 550 is not worth a second try");
+    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("no such mailbox")), "{row:?}");
+    assert!(sink.messages().is_empty());
+}

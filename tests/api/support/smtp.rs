@@ -126,6 +126,8 @@ async fn session(stream: TcpStream, inbox: Arc<Mutex<Vec<Received>>>, delay: Dur
                 from = address(&line);
                 "250 OK"
             }
+            // A permanent refusal, for addresses that say so: `bounce…@…`.
+            "RCPT" if address(&line).starts_with("bounce") => "550 5.1.1 no such mailbox here",
             "RCPT" => {
                 to.push(address(&line));
                 "250 OK"
