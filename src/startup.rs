@@ -2,7 +2,7 @@
 
 use crate::accounts::{PasswordHasher, sessions, throttle};
 use crate::config::Settings;
-use crate::db::{self, Db, DbError};
+use crate::db::{self, Db};
 use crate::mail::{self, Mailer, Outbox};
 use crate::routes;
 use crate::web::{self, AppState};
@@ -37,7 +37,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = db::build_pool(&settings.database_url, settings.db_pool_size, POOL_WAIT);
         let db = Db::new(pool);
-        let applied = db.run(|conn| db::run_pending(conn).map_err(MigrationFailed)).await.map_err(|e| e.0)?;
+        let applied = db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
         for name in applied {
             tracing::info!(migration = %name, "applied migration");
         }
@@ -99,14 +99,6 @@ impl Application {
             tracing::warn!("the mail worker did not stop in time; its unsent messages stay queued");
         }
         served
-    }
-}
-
-struct MigrationFailed(anyhow::Error);
-
-impl From<DbError> for MigrationFailed {
-    fn from(e: DbError) -> Self {
-        Self(anyhow::Error::from(e).context("connecting to the database"))
     }
 }
 

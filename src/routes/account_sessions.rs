@@ -5,14 +5,13 @@ use crate::domain::SessionRecordId;
 use crate::error::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
-use crate::web::{AppState, CsrfForm, CurrentUser, render, see_other, session};
+use crate::web::{AppState, CsrfForm, CurrentUser, NoFields, render, see_other, session};
 use actix_identity::Identity;
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use chrono::NaiveDateTime;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "account_sessions.html")]
@@ -30,9 +29,6 @@ impl SessionsPage {
         self.sessions.iter().any(|s| !s.current)
     }
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn show(
     user: CurrentUser,

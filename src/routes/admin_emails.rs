@@ -7,12 +7,11 @@ use crate::mail::outbox;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
-use crate::web::{AppState, CsrfForm, render, see_other};
+use crate::web::{AppState, CsrfForm, NoFields, render, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use chrono::NaiveDateTime;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "admin/emails.html")]
@@ -26,9 +25,6 @@ impl EmailsPage {
         format!("{} UTC", at.format("%Y-%m-%d %H:%M"))
     }
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn show(
     _admin: RequireRole<Admin>,

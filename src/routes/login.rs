@@ -6,7 +6,7 @@ use crate::domain::PlainPassword;
 use crate::error::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
-use crate::web::{AppState, CsrfForm, MaybeUser, is_local_path, render, see_other, session};
+use crate::web::{AppState, CsrfForm, MaybeUser, NoFields, is_local_path, render, see_other, session};
 use actix_identity::Identity;
 use actix_session::{Session, SessionExt};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -94,16 +94,13 @@ pub async fn submit(
     render(&LoginPage { chrome, username, remember, next, error: Some(error) })
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn logout(
     req: HttpRequest,
     MaybeUser(user): MaybeUser,
     identity: Option<Identity>,
     session: Session,
     state: web::Data<AppState>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     if let (Some(user), Some(token)) = (user, session::token(&session)) {
         sessions::logout(&state.db, user.id, token, client_info(&req)).await?;

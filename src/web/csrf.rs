@@ -37,6 +37,10 @@ pub fn rotate(session: &Session) -> Result<String, AppError> {
     Ok(fresh)
 }
 
+/// The form of a POST that carries nothing but its CSRF token (logout, revocations...).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A url-encoded form whose `csrf_token` matches the session's. Anything else is refused
 /// before the handler runs: 413 too large, 415 not a form, 403 no valid token,
 /// 400 malformed (bad encoding, NUL bytes, overlong or repeated fields).

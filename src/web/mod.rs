@@ -10,7 +10,7 @@ pub mod session;
 pub mod state;
 
 pub use auth::{CurrentUser, MaybeUser, RequireRole};
-pub use csrf::CsrfForm;
+pub use csrf::{CsrfForm, NoFields};
 pub use page::{Page, render, render_status};
 pub use state::AppState;
 

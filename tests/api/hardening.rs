@@ -1,6 +1,6 @@
 //! Security headers, cookie flags, body limits and malformed input: a clear 4xx, no change.
 
-use crate::helpers::{PASSWORD, TestApp, session_cookie};
+use crate::helpers::{TestApp, session_cookie};
 use diesel::prelude::*;
 use gatehouse::config::PublicUrl;
 use gatehouse::db::schema::users;
@@ -133,7 +133,6 @@ async fn missing_fields_are_reported_as_field_errors_not_server_errors() {
     let response = app.browser.submit("/login", "/login", &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.text().await.unwrap().contains("Invalid username or password."));
-    let _ = PASSWORD;
 }
 
 #[tokio::test]
