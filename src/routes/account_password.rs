@@ -1,7 +1,7 @@
 //! `GET, POST /account/password`: a logged-in user changes their password.
 
 use crate::accounts::password_change::{self, ChangeError, ChangeErrors, ChangeInput, ChangeRequest};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, CurrentUser, render, render_status, see_other};

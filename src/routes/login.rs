@@ -3,7 +3,7 @@
 use crate::accounts::login::{self, LoginError, LoginRequest};
 use crate::accounts::sessions;
 use crate::domain::PlainPassword;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, MaybeUser, NoFields, is_local_path, render, see_other, session};
