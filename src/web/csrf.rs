@@ -61,7 +61,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .and_then(|v| v.split(';').next())
                 .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
             // An empty body without a type is an empty form (CONTRACT): it then lacks a token.
-            if !is_form && !(content_type.is_none() && body.is_empty()) {
+            let empty_form = content_type.is_none() && body.is_empty();
+            if !(is_form || empty_form) {
                 return Err(AppError::UnsupportedMediaType);
             }
             let fields = decode_pairs(&body)?;
