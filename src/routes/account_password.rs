@@ -33,7 +33,7 @@ pub async fn submit(
         &state.db,
         &state.hasher,
         &state.outbox,
-        state.settings.limits.login_account_ip,
+        &state.settings.limits,
         ChangeRequest { user: user.id, session: user.session_id, input, client },
     )
     .await;
