@@ -23,5 +23,6 @@ mod password_reset;
 mod register;
 mod sessions;
 mod sqlite;
+mod throttle_races;
 mod throttling;
 mod tls;
