@@ -17,6 +17,7 @@ mod hardening;
 mod health;
 mod logging;
 mod login;
+mod login_race;
 mod outbox;
 mod password_change;
 mod password_reset;
