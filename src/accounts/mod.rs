@@ -2,6 +2,7 @@
 
 pub mod administration;
 pub mod audit;
+pub mod create_admin;
 pub mod directory;
 pub mod emails;
 pub mod hashing;

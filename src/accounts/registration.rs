@@ -6,7 +6,6 @@ use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, SecretField, UserId, Username};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// The form as typed; nothing here has been checked yet.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -102,7 +101,7 @@ pub async fn register(
     match inserted {
         Ok(id) => Ok(id),
         // Someone else registered the same name or address since our check.
-        Err(DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+        Err(DbError::UniqueViolation) => {
             let (name_taken, email_taken) =
                 db.run(move |conn| taken(conn, Some(&username), Some(&email))).await?;
             Err(RegistrationError::Invalid(FieldErrors {
