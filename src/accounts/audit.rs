@@ -24,6 +24,12 @@ pub enum Action {
     AccountDeleted,
     ResetSentByAdmin,
     EmailRetried,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorFailed,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    TwoFactorResetByAdmin,
 }
 
 impl Action {
@@ -45,6 +51,12 @@ impl Action {
             Self::AccountDeleted => "account.deleted",
             Self::ResetSentByAdmin => "password.reset_sent_by_admin",
             Self::EmailRetried => "email.retried",
+            Self::TwoFactorEnabled => "2fa.enabled",
+            Self::TwoFactorDisabled => "2fa.disabled",
+            Self::TwoFactorFailed => "2fa.failed",
+            Self::RecoveryCodeUsed => "2fa.recovery_code_used",
+            Self::RecoveryCodesRegenerated => "2fa.recovery_codes_regenerated",
+            Self::TwoFactorResetByAdmin => "2fa.reset_by_admin",
         }
     }
 }

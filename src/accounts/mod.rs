@@ -15,6 +15,7 @@ pub mod session_list;
 pub mod sessions;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 
 pub use hashing::PasswordHasher;
 

@@ -75,10 +75,7 @@ pub fn start(
     client: &ClientInfo,
     now: NaiveDateTime,
 ) -> Result<SecretToken, StartError> {
-    match db::users::lock_credentials(conn, proof.user)? {
-        Some((version, true)) if version == proof.credentials_version => {}
-        _ => return Err(StartError::CredentialsChanged),
-    }
+    check_current(conn, proof)?;
     let SessionKind::Browser { remember } = kind;
     let token = SecretToken::generate();
     db::sessions::insert(
@@ -97,6 +94,15 @@ pub fn start(
     db::users::record_login(conn, proof.user, now)?;
     audit::record(conn, &Event::by(proof.user, Action::LoginSucceeded, client))?;
     Ok(token)
+}
+
+/// Locks the account and checks that the credentials `proof` relied on are still current
+/// and the account active.
+pub fn check_current(conn: &mut db::Conn, proof: Proof) -> Result<(), StartError> {
+    match db::users::lock_credentials(conn, proof.user)? {
+        Some((version, true)) if version == proof.credentials_version => Ok(()),
+        _ => Err(StartError::CredentialsChanged),
+    }
 }
 
 /// The identity behind a session token, or `None` when the session was ended, has

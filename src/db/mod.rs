@@ -8,7 +8,9 @@ pub mod outbox;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod sign_ins;
 pub mod throttle;
+pub mod two_factor;
 pub mod users;
 
 pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};

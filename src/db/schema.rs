@@ -93,6 +93,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+    }
+}
+
+diesel::table! {
+    pending_sign_ins (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        credentials_version -> BigInt,
+        remember -> Bool,
+        next_path -> Nullable<Text>,
+        failures -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remembered_devices (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -107,4 +148,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     password_reset_tokens,
     throttle_events,
+    two_factor,
+    recovery_codes,
+    pending_sign_ins,
+    remembered_devices,
 );

@@ -2,6 +2,7 @@
 
 use crate::accounts::login::{self, LoginError, LoginRequest};
 use crate::accounts::sessions::{self, SessionKind};
+use crate::accounts::two_factor::sign_in::SecondStep;
 use crate::domain::PlainPassword;
 use crate::web::AppError;
 use crate::web::client::client_info;
@@ -70,6 +71,7 @@ pub async fn submit(
         identifier: &form.username,
         password: PlainPassword::new(&form.password),
         client: client_info(&req),
+        second_step: SecondStep { next: next.clone(), device: super::login_2fa::device(&req) },
     };
     let kind = SessionKind::Browser { remember };
     let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request, kind).await {
@@ -81,6 +83,10 @@ pub async fn submit(
             session::begin(&req, logged_in.user_id, &logged_in.token, remember)?;
             tracing::info!(user_id = %logged_in.user_id, remember, "login succeeded");
             return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
+        }
+        Err(LoginError::SecondFactorRequired { pending }) => {
+            super::login_2fa::hold(&req.get_session(), &pending)?;
+            return Ok(see_other("/login/2fa"));
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,

@@ -10,9 +10,11 @@ mod editor;
 mod health;
 mod home;
 mod login;
+mod login_2fa;
 mod not_found;
 mod password_reset;
 mod register;
+mod two_factor;
 
 use actix_web::web;
 
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register::submit))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
+        .route("/login/2fa", web::get().to(login_2fa::form))
+        .route("/login/2fa", web::post().to(login_2fa::submit))
         .route("/logout", web::post().to(login::logout))
         .route("/dashboard", web::get().to(dashboard::show))
         .route("/editor", web::get().to(editor::show))
@@ -34,12 +38,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/role", web::post().to(admin::actions::set_role))
         .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
         .route("/admin/users/{id}/send-reset", web::post().to(admin::actions::send_reset))
+        .route("/admin/users/{id}/reset-2fa", web::post().to(admin::actions::reset_two_factor))
         .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
         .route("/admin/audit", web::get().to(admin::audit::show))
         .route("/admin/emails", web::get().to(admin_emails::show))
         .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
+        .route("/account/2fa", web::get().to(two_factor::show))
+        .route("/account/2fa/totp/setup", web::post().to(two_factor::setup))
+        .route("/account/2fa/totp/confirm", web::post().to(two_factor::confirm))
+        .route("/account/2fa/recovery-codes", web::post().to(two_factor::regenerate))
+        .route("/account/2fa/disable", web::post().to(two_factor::disable))
         .route("/account/sessions", web::get().to(account_sessions::show))
         .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
         .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
