@@ -9,4 +9,5 @@ pub mod error;
 pub mod mail;
 pub mod routes;
 pub mod startup;
+pub mod telemetry;
 pub mod web;

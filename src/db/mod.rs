@@ -38,6 +38,16 @@ impl Db {
         Self { pool }
     }
 
+    /// The pool's size and what it holds now, for the metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        let state = self.pool.state();
+        PoolStats {
+            max_size: self.pool.max_size(),
+            connections: state.connections,
+            idle: state.idle_connections,
+        }
+    }
+
     pub async fn run<T, E>(
         &self,
         work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
@@ -48,7 +58,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let asked = std::time::Instant::now();
+            let conn = pool.get();
+            crate::telemetry::pool_wait(asked.elapsed());
+            let mut conn = conn.map_err(DbError::Unavailable)?;
             work(&mut conn)
         })
         .await
@@ -67,6 +80,13 @@ impl Db {
         use diesel::Connection;
         self.run(move |conn| conn.transaction(work)).await
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub max_size: u32,
+    pub connections: u32,
+    pub idle: u32,
 }
 
 /// `raw` with LIKE's wildcards and the escape character escaped, to be matched literally

@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 pub mod headers;
 pub mod page;
+pub mod readiness;
 pub mod request_log;
 pub mod session;
 pub mod state;

@@ -79,6 +79,8 @@ impl TestApp {
             db_pool_size: 4,
             limits: Default::default(),
             outbox: OutboxSettings::default(),
+            metrics_addr: None,
+            shutdown_drain: Duration::ZERO,
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");

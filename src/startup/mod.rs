@@ -1,0 +1,111 @@
+//! Building the application: pool, migrations, state, listeners, background tasks; and
+//! (in `shutdown`) stopping it gracefully.
+
+mod http;
+mod shutdown;
+
+pub use shutdown::{Stop, terminated};
+
+use crate::accounts::{PasswordHasher, sessions, throttle};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::mail::{self, Mailer, Outbox};
+use crate::telemetry;
+use crate::web::AppState;
+use crate::web::readiness::Readiness;
+use actix_web::dev::Server;
+use actix_web::web::Data;
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a request waits for a database connection before it gets a 503.
+const POOL_WAIT: Duration = Duration::from_secs(3);
+const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
+
+pub struct Application {
+    port: u16,
+    metrics_port: Option<u16>,
+    server: Server,
+    metrics: Option<Server>,
+    readiness: Readiness,
+    drain: Duration,
+    stop_mail: CancellationToken,
+    mail_worker: JoinHandle<()>,
+}
+
+impl Application {
+    /// Migrates the database and binds the listeners; `run_until` serves.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = connect_and_migrate(&settings).await?;
+        let cost = settings.bcrypt_cost;
+        let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
+        let listener = bind(settings.bind_addr)?;
+        let port = listener.local_addr()?.port();
+        let metrics_listener = settings.metrics_addr.map(bind).transpose()?;
+        let metrics_port =
+            metrics_listener.as_ref().map(TcpListener::local_addr).transpose()?.map(|a| a.port());
+        let mailer = Mailer::from_settings(&settings)?;
+        let outbox = Outbox::new(settings.public_url.clone());
+        let (outbox_settings, workers, drain) =
+            (settings.outbox.clone(), settings.workers, settings.shutdown_drain);
+        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone() });
+        let readiness = Readiness::default();
+        let server = http::server(state, readiness.clone(), listener, workers)?;
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                Some(telemetry::exporter::serve(listener, telemetry::exporter::install()?, db.clone())?)
+            }
+            None => None,
+        };
+        let stop_mail = CancellationToken::new();
+        let mail_worker =
+            mail::worker::spawn(db.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
+        tokio::spawn(sweep_expired(db));
+        Ok(Self { port, metrics_port, server, metrics, readiness, drain, stop_mail, mail_worker })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The port of `METRICS_ADDR`'s listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
+    /// Serves until the process ends: the tests' instances, which nothing signals.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+}
+
+/// A pool over `DATABASE_URL`, with every pending migration applied (once, however many
+/// instances start together: see `db::run_pending`).
+async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
+    let pool = db::build_pool(&settings.database_url, settings.db_pool_size, POOL_WAIT);
+    let db = Db::new(pool);
+    let applied = db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(db)
+}
+
+fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).with_context(|| format!("binding {addr}"))
+}
+
+/// Deletes expired sessions and throttle events nothing counts any more.
+async fn sweep_expired(db: Db) {
+    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    loop {
+        ticks.tick().await;
+        match (sessions::purge_expired(&db).await, throttle::purge_old(&db).await) {
+            (Ok(sessions), Ok(events)) => tracing::debug!(sessions, events, "swept expired rows"),
+            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "could not sweep expired rows"),
+        }
+    }
+}
