@@ -139,6 +139,12 @@ impl Browser {
         Self::new(base)
     }
 
+    /// This browser, with its cookies, talking to another server on the same host: one
+    /// instance behind a load balancer, say (cookies are per host, not per port).
+    pub fn on(&self, base: &str) -> Self {
+        Self { base: base.to_owned(), client: self.client.clone(), jar: self.jar.clone() }
+    }
+
     fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()

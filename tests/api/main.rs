@@ -11,6 +11,7 @@ mod admin_reset;
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
 mod faults;
 mod fuzz;
 mod hardening;

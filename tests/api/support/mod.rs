@@ -1,2 +1,3 @@
+pub mod haproxy;
 pub mod postgres;
 pub mod smtp;
