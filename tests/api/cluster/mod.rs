@@ -10,6 +10,7 @@
 //! - with two-factor authentication: a TOTP code accepted on one instance is refused on
 //!   the other, and a recovery code works once across both.
 
+mod behaviour;
 mod instance;
 mod metrics;
 mod migrations;
@@ -72,4 +73,12 @@ impl Cluster {
     }
 }
 
-mod behaviour;
+#[test]
+fn the_operators_guide_shows_the_proxy_configs_exactly_as_the_tests_run_them() {
+    let guide = include_str!("../../../docs/operations.md");
+    assert!(guide.contains(crate::support::haproxy::CONFIG), "docs/operations.md lost docs/haproxy.cfg");
+    assert!(
+        guide.contains(include_str!("../../../docs/nginx.conf")),
+        "docs/operations.md lost docs/nginx.conf"
+    );
+}
