@@ -27,9 +27,8 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 
 pub struct Application {
     port: u16,
-    metrics_port: Option<u16>,
     server: Server,
-    metrics: Option<Server>,
+    metrics: Option<Listening>,
     readiness: Readiness,
     drain: Duration,
     stop_mail: CancellationToken,
@@ -40,31 +39,21 @@ impl Application {
     /// Migrates the database and binds the listeners; `run_until` serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect_and_migrate(&settings).await?;
-        let cost = settings.bcrypt_cost;
-        let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
+        let metrics = settings.metrics_addr.map(|addr| metrics_server(addr, &db)).transpose()?;
         let listener = bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
-        let metrics_listener = settings.metrics_addr.map(bind).transpose()?;
-        let metrics_port =
-            metrics_listener.as_ref().map(TcpListener::local_addr).transpose()?.map(|a| a.port());
         let mailer = Mailer::from_settings(&settings)?;
         let outbox = Outbox::new(settings.public_url.clone());
         let (outbox_settings, workers, drain) =
             (settings.outbox.clone(), settings.workers, settings.shutdown_drain);
-        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone() });
+        let state = app_state(settings, db.clone(), outbox.clone()).await?;
         let readiness = Readiness::default();
         let server = http::server(state, readiness.clone(), listener, workers)?;
-        let metrics = match metrics_listener {
-            Some(listener) => {
-                Some(telemetry::exporter::serve(listener, telemetry::exporter::install()?, db.clone())?)
-            }
-            None => None,
-        };
         let stop_mail = CancellationToken::new();
         let mail_worker =
             mail::worker::spawn(db.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
         tokio::spawn(sweep_expired(db));
-        Ok(Self { port, metrics_port, server, metrics, readiness, drain, stop_mail, mail_worker })
+        Ok(Self { port, server, metrics, readiness, drain, stop_mail, mail_worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,7 +62,7 @@ impl Application {
 
     /// The port of `METRICS_ADDR`'s listener, when there is one.
     pub fn metrics_port(&self) -> Option<u16> {
-        self.metrics_port
+        self.metrics.as_ref().map(|m| m.port)
     }
 
     /// Serves until the process ends: the tests' instances, which nothing signals.
@@ -92,6 +81,27 @@ async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
         tracing::info!(migration = %name, "applied migration");
     }
     Ok(db)
+}
+
+/// What every handler shares; the hasher's dummy hash is computed here, off the workers.
+async fn app_state(settings: Settings, db: Db, outbox: Outbox) -> anyhow::Result<Data<AppState>> {
+    let cost = settings.bcrypt_cost;
+    let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
+    Ok(Data::new(AppState { db, hasher, settings, outbox }))
+}
+
+/// A server and the port it listens on.
+struct Listening {
+    port: u16,
+    server: Server,
+}
+
+/// The process's metrics recorder, served on `addr`.
+fn metrics_server(addr: SocketAddr, db: &Db) -> anyhow::Result<Listening> {
+    let listener = bind(addr)?;
+    let port = listener.local_addr()?.port();
+    let server = telemetry::exporter::serve(listener, telemetry::exporter::install()?, db.clone())?;
+    Ok(Listening { port, server })
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

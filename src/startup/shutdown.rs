@@ -41,10 +41,10 @@ pub async fn terminated() -> Stop {
 impl Application {
     /// Serves until `stop` resolves (or the server fails), then stops as described above.
     pub async fn run_until(self, stop: impl Future<Output = Stop>) -> std::io::Result<()> {
-        let handles = (self.server.handle(), self.metrics.as_ref().map(|m| m.handle()));
+        let handles = (self.server.handle(), self.metrics.as_ref().map(|m| m.server.handle()));
         let mut serving = tokio::spawn(self.server);
         if let Some(metrics) = self.metrics {
-            tokio::spawn(metrics);
+            tokio::spawn(metrics.server);
         }
         let ended = tokio::select! {
             told = stop => Err(told),
