@@ -116,6 +116,21 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Scrapes until `condition` holds for a scrape (at most 30 s), and returns that scrape.
+    pub async fn scrape_until(&self, what: &str, condition: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let scrape = self.scrape().await;
+            if condition(&scrape) {
+                return scrape;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting until {what}:\n{scrape}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.child.kill();

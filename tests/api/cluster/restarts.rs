@@ -36,13 +36,11 @@ async fn restarting_each_instance_in_turn_under_load_fails_no_request() {
         cluster.instances[n] = restarted;
     }
     // The proxy sends load to the restarted processes (their counters started at zero).
+    let served = |scrape: &str| {
+        series(scrape, "gatehouse_http_requests_total", "method=\"GET\",route=\"/dashboard\",status=\"200\"")
+    };
     for instance in &cluster.instances {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let served = "method=\"GET\",route=\"/dashboard\",status=\"200\"";
-        while series(&instance.scrape().await, "gatehouse_http_requests_total", served) < 10.0 {
-            assert!(std::time::Instant::now() < deadline, "the restarted instance got no traffic");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        instance.scrape_until("the restarted instance gets traffic", |scrape| served(scrape) >= 10.0).await;
     }
     stop.store(true, Ordering::Relaxed);
     let (mut asked, mut failures) = (0, Vec::new());
