@@ -3,9 +3,9 @@
 pub mod accounts;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod mail;
 pub mod routes;
 pub mod startup;

@@ -97,3 +97,19 @@ fn metrics_addr_and_shutdown_drain_have_their_defaults_and_read_durations() {
     assert_eq!(set, Ok((Some("127.0.0.1:9100".into()), Duration::from_millis(1500))));
     assert_eq!(read(&[("SHUTDOWN_DRAIN", "0")]), Ok((None, Duration::ZERO)));
 }
+
+#[test]
+fn accepts_the_three_documented_smtp_url_forms() {
+    for url in
+        ["smtp://127.0.0.1:2525", "smtp://mail.example.com:587?tls=required", "smtps://u:p%40ss@mail.example"]
+    {
+        assert_eq!(super::smtp_url_problem(url), None, "{url}");
+    }
+}
+
+#[test]
+fn refuses_other_smtp_schemes_and_missing_hosts() {
+    for url in ["http://mail.example", "smtp://", "mail.example:25", "smtp://h?tls=sometimes"] {
+        assert!(super::smtp_url_problem(url).is_some(), "{url}");
+    }
+}

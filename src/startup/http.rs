@@ -28,9 +28,10 @@ pub fn server(
             .app_data(state.clone())
             .app_data(readiness.clone())
             .app_data(actix_web::web::QueryConfig::default().error_handler(|e, _| {
-                crate::error::AppError::BadRequest(format!("The query string could not be read ({e})")).into()
+                crate::web::AppError::BadRequest(format!("The query string could not be read ({e})")).into()
             }))
             .configure(routes::configure)
+            .wrap(from_fn(web::error::render_errors))
             .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())
             .wrap(IdentityMiddleware::builder().logout_behaviour(LogoutBehaviour::DeleteIdentityKeys).build())
             .wrap(from_fn(web::session::mark_browser_sessions))

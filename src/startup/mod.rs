@@ -6,8 +6,9 @@ mod shutdown;
 
 pub use shutdown::{Stop, terminated};
 
-use crate::accounts::{PasswordHasher, sessions, throttle};
+use crate::accounts::{self, PasswordHasher};
 use crate::config::Settings;
+use crate::crypto::{Purpose, Sealer};
 use crate::db::{self, Db};
 use crate::mail::{self, Mailer, Outbox};
 use crate::telemetry;
@@ -42,8 +43,9 @@ impl Application {
         let metrics = settings.metrics_addr.map(|addr| metrics_server(addr, &db)).transpose()?;
         let listener = bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
-        let mailer = Mailer::from_settings(&settings)?;
-        let outbox = Outbox::new(settings.public_url.clone());
+        let mailer = Mailer::new(settings.smtp_url.as_ref(), &settings.mail_from)?;
+        let sealer = Sealer::new(settings.secret_bytes(), Purpose::OutboxBody);
+        let outbox = Outbox::new(settings.public_url.clone(), sealer);
         let (outbox_settings, workers, drain) =
             (settings.outbox.clone(), settings.workers, settings.shutdown_drain);
         let state = app_state(settings, db.clone(), outbox.clone()).await?;
@@ -108,14 +110,14 @@ fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).with_context(|| format!("binding {addr}"))
 }
 
-/// Deletes expired sessions and throttle events nothing counts any more.
+/// Deletes expired sessions, reset links and throttle events nothing counts any more.
 async fn sweep_expired(db: Db) {
     let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
     loop {
         ticks.tick().await;
-        match (sessions::purge_expired(&db).await, throttle::purge_old(&db).await) {
-            (Ok(sessions), Ok(events)) => tracing::debug!(sessions, events, "swept expired rows"),
-            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "could not sweep expired rows"),
+        match accounts::sweep_expired(&db).await {
+            Ok(swept) => tracing::debug!(?swept, "swept expired rows"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep expired rows"),
         }
     }
 }
