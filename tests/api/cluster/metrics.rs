@@ -43,7 +43,8 @@ async fn requests_logins_registrations_resets_sessions_and_mail_are_counted() {
     }
     let throttled = browser.login("mallory", "wrong guess", false).await;
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
-    reset_password(&browser, &sink, "mallory@example.com").await;
+    let link = reset_password(&browser, &sink, "mallory@example.com").await;
+    assert_eq!(browser.get("/no-such-page/s3cr3t-token").await.status(), StatusCode::NOT_FOUND);
 
     let after = instance.scrape().await;
     let count = |name: &str, labels: &str| series(&after, name, labels);
@@ -69,6 +70,8 @@ async fn requests_logins_registrations_resets_sessions_and_mail_are_counted() {
     );
     let reset_route = "method=\"POST\",route=\"/password-reset/{token}\",status=\"303\"";
     assert_eq!(count("gatehouse_http_requests_total", reset_route), 1.0);
+    let unmatched = "method=\"GET\",route=\"unmatched\",status=\"404\"";
+    assert_eq!(count("gatehouse_http_requests_total", unmatched), 1.0, "{after}");
     let histogram = "gatehouse_http_request_duration_seconds_count";
     assert_eq!(count(histogram, "method=\"GET\",route=\"/dashboard\""), 2.0);
     let bucket = "method=\"GET\",route=\"/dashboard\",le=\"+Inf\"";
@@ -88,7 +91,8 @@ async fn requests_logins_registrations_resets_sessions_and_mail_are_counted() {
     assert_eq!(count("gatehouse_bcrypt_queue_depth", ""), 0.0);
     assert!(after.contains("gatehouse_outbox_depth "), "{after}");
 
-    for private in ["mallory", "trudy", "example.com", "127.0.0.1", "wrong guess"] {
+    let token = link.trim_start_matches("/password-reset/");
+    for private in ["mallory", "trudy", "example.com", "127.0.0.1", "wrong guess", "s3cr3t", token] {
         assert!(!after.contains(private), "{private} in the metrics:\n{after}");
     }
 }
