@@ -24,10 +24,13 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a request waits for a database connection before it gets a 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
+const BACKGROUND_CONNECTIONS: u32 = 2;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 
 pub struct Application {
     port: u16,
+    /// The requests' pool (background work has its own).
+    db: Db,
     server: Server,
     metrics: Option<Listening>,
     readiness: Readiness,
@@ -40,6 +43,9 @@ impl Application {
     /// Migrates the database and binds the listeners; `run_until` serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect_and_migrate(&settings).await?;
+        // The mail worker and the sweep have connections of their own, so background work
+        // never takes one a request is waiting for.
+        let background = Db::connect(&settings.database_url, BACKGROUND_CONNECTIONS, POOL_WAIT);
         let metrics = settings.metrics_addr.map(|addr| metrics_server(addr, &db)).transpose()?;
         let listener = bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
@@ -53,13 +59,18 @@ impl Application {
         let server = http::server(state, readiness.clone(), listener, workers)?;
         let stop_mail = CancellationToken::new();
         let mail_worker =
-            mail::worker::spawn(db.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
-        tokio::spawn(sweep_expired(db));
-        Ok(Self { port, server, metrics, readiness, drain, stop_mail, mail_worker })
+            mail::worker::spawn(background.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
+        tokio::spawn(sweep_expired(background));
+        Ok(Self { port, db, server, metrics, readiness, drain, stop_mail, mail_worker })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The pool requests use: tests read its statement counter.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// The port of `METRICS_ADDR`'s listener, when there is one.
@@ -76,8 +87,7 @@ impl Application {
 /// A pool over `DATABASE_URL`, with every pending migration applied (once, however many
 /// instances start together: see `db::run_pending`).
 async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
-    let pool = db::build_pool(&settings.database_url, settings.db_pool_size, POOL_WAIT);
-    let db = Db::new(pool);
+    let db = Db::connect(&settings.database_url, settings.db_pool_size, POOL_WAIT);
     let applied = db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
