@@ -14,6 +14,7 @@ mod behaviour;
 mod instance;
 mod metrics;
 mod migrations;
+mod nginx;
 mod restarts;
 mod shutdown;
 

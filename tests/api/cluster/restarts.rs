@@ -22,7 +22,7 @@ async fn restarting_each_instance_in_turn_under_load_fails_no_request() {
         load.spawn(keep_viewing(user.clone(), stop.clone()));
     }
     cluster.logged_in("grace").await;
-    load.spawn(keep_logging_in(cluster.proxy.base.clone(), stop.clone()));
+    load.spawn(keep_logging_in(cluster.proxy.base.clone(), "grace", stop.clone()));
     for (n, name) in NAMES.iter().enumerate() {
         cluster.instances[n].terminate();
         // Draining: the proxy takes it out of rotation while it still serves.
@@ -54,7 +54,7 @@ async fn restarting_each_instance_in_turn_under_load_fails_no_request() {
 }
 
 /// `GET /dashboard` through the proxy until told to stop: how many, and what went wrong.
-async fn keep_viewing(user: Arc<Browser>, stop: Arc<AtomicBool>) -> (usize, Vec<String>) {
+pub async fn keep_viewing(user: Arc<Browser>, stop: Arc<AtomicBool>) -> (usize, Vec<String>) {
     let (mut asked, mut failed) = (0, Vec::new());
     while !stop.load(Ordering::Relaxed) {
         asked += 1;
@@ -69,11 +69,15 @@ async fn keep_viewing(user: Arc<Browser>, stop: Arc<AtomicBool>) -> (usize, Vec<
 
 /// Logs in again and again from new browsers (a form, then a POST that verifies a
 /// password): slower requests, more likely to be in flight when an instance stops.
-async fn keep_logging_in(base: String, stop: Arc<AtomicBool>) -> (usize, Vec<String>) {
+pub async fn keep_logging_in(
+    base: String,
+    username: &'static str,
+    stop: Arc<AtomicBool>,
+) -> (usize, Vec<String>) {
     let (mut asked, mut failed) = (0, Vec::new());
     while !stop.load(Ordering::Relaxed) {
         asked += 2;
-        let response = Browser::at(&base).login("grace", PASSWORD, false).await;
+        let response = Browser::at(&base).login(username, PASSWORD, false).await;
         if location(&response) != "/dashboard" {
             failed.push(format!("login: {}", response.status()));
         }
