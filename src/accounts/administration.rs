@@ -1,4 +1,5 @@
-//! What admins do to accounts: (de)activate, set the role, end its sessions, delete it.
+//! What admins do to accounts: (de)activate, set the role, end its sessions, delete it;
+//! and the same to many accounts at once (see `bulk`).
 //! Each change is checked against the safety rules and audited in its own transaction,
 //! under one lock, so two admins acting at once can't leave the app without an admin.
 
@@ -7,6 +8,8 @@ use super::audit::{self, Action, Event};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Role, UserId};
 use std::fmt;
+
+pub mod bulk;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -43,6 +46,7 @@ pub enum Outcome {
     Reactivated { username: String },
     RoleSet { username: String, role: Role },
     RoleUnchanged { username: String, role: Role },
+    ActiveUnchanged { username: String, active: bool },
     SessionsRevoked { username: String, sessions_ended: usize },
     Deleted { username: String },
 }
@@ -50,7 +54,7 @@ pub enum Outcome {
 impl Outcome {
     /// Whether anything changed (an unchanged role is said as information, not success).
     pub fn changed(&self) -> bool {
-        !matches!(self, Self::RoleUnchanged { .. })
+        !matches!(self, Self::RoleUnchanged { .. } | Self::ActiveUnchanged { .. })
     }
 }
 
@@ -63,6 +67,8 @@ impl fmt::Display for Outcome {
             Self::Reactivated { username } => write!(f, "{username} has been reactivated."),
             Self::RoleSet { username, role } => write!(f, "{username} now has the role {role}."),
             Self::RoleUnchanged { username, role } => write!(f, "{username} already has the role {role}."),
+            Self::ActiveUnchanged { username, active: true } => write!(f, "{username} is already active."),
+            Self::ActiveUnchanged { username, active: false } => write!(f, "{username} is already deactivated."),
             Self::SessionsRevoked { username, sessions_ended } => {
                 write!(f, "{} of {username} ended.", sessions(*sessions_ended))
             }
@@ -84,23 +90,54 @@ pub async fn toggle_active(
 ) -> Result<Outcome, AdminError> {
     db.transaction(move |conn| {
         let account = begin(conn, actor, target)?;
-        let username = account.username.clone();
-        if !account.is_active {
-            db::users::set_active(conn, target, true, db::now())?;
-            record(conn, Action::AccountReactivated, actor, &account, "active: false -> true", &client)?;
-            return Ok(Outcome::Reactivated { username });
-        }
-        if actor == target {
-            return Err(AdminError::Refused("You cannot deactivate your own account.".into()));
-        }
-        refuse_if_last_admin(conn, &account, "be deactivated")?;
-        db::users::set_active(conn, target, false, db::now())?;
-        let sessions_ended = db::sessions::delete_all_of(conn, target)?;
-        let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
-        record(conn, Action::AccountDeactivated, actor, &account, &details, &client)?;
-        Ok(Outcome::Deactivated { username, sessions_ended })
+        let active = !account.is_active;
+        change_active(conn, actor, &account, active, &client)
     })
     .await
+}
+
+/// Makes the account active or not; one that already is gets [`Outcome::ActiveUnchanged`].
+pub async fn set_active(
+    db: &Db,
+    actor: UserId,
+    target: UserId,
+    active: bool,
+    client: ClientInfo,
+) -> Result<Outcome, AdminError> {
+    db.transaction(move |conn| {
+        let account = begin(conn, actor, target)?;
+        if account.is_active == active {
+            return Ok(Outcome::ActiveUnchanged { username: account.username, active });
+        }
+        change_active(conn, actor, &account, active, &client)
+    })
+    .await
+}
+
+/// The one place (de)activation is decided: nobody deactivates themselves, the last
+/// active admin stays active, and deactivating ends every session.
+fn change_active(
+    conn: &mut Conn,
+    actor: UserId,
+    account: &Target,
+    active: bool,
+    client: &ClientInfo,
+) -> Result<Outcome, AdminError> {
+    let username = account.username.clone();
+    if active {
+        db::users::set_active(conn, account.id, true, db::now())?;
+        record(conn, Action::AccountReactivated, actor, account, "active: false -> true", client)?;
+        return Ok(Outcome::Reactivated { username });
+    }
+    if actor == account.id {
+        return Err(AdminError::Refused("You cannot deactivate your own account.".into()));
+    }
+    refuse_if_last_admin(conn, account, "be deactivated")?;
+    db::users::set_active(conn, account.id, false, db::now())?;
+    let sessions_ended = db::sessions::delete_all_of(conn, account.id)?;
+    let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
+    record(conn, Action::AccountDeactivated, actor, account, &details, client)?;
+    Ok(Outcome::Deactivated { username, sessions_ended })
 }
 
 /// Makes `role` the account's one role. Nobody demotes themselves, and the last active

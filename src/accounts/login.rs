@@ -56,6 +56,9 @@ pub async fn login(
             let credentials = if plausible { db::users::find_credentials(conn, &identifier)? } else { None };
             let buckets = Buckets::new(credentials.as_ref().map(|c| UserId(c.id)), &identifier, &ip);
             let wait = throttle::longest_wait(conn, &buckets.checks(&limits), db::now())?;
+            if wait.is_some() {
+                super::overview::count_refusal(conn)?;
+            }
             Ok::<_, DbError>((credentials, buckets, wait))
         })
         .await?;

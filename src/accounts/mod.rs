@@ -2,9 +2,11 @@
 
 pub mod administration;
 pub mod audit;
+pub mod audit_log;
 pub mod directory;
 pub mod hashing;
 pub mod login;
+pub mod overview;
 pub mod password_change;
 pub mod password_reset;
 pub mod registration;
