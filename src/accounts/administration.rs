@@ -68,7 +68,9 @@ impl fmt::Display for Outcome {
             Self::RoleSet { username, role } => write!(f, "{username} now has the role {role}."),
             Self::RoleUnchanged { username, role } => write!(f, "{username} already has the role {role}."),
             Self::ActiveUnchanged { username, active: true } => write!(f, "{username} is already active."),
-            Self::ActiveUnchanged { username, active: false } => write!(f, "{username} is already deactivated."),
+            Self::ActiveUnchanged { username, active: false } => {
+                write!(f, "{username} is already deactivated.")
+            }
             Self::SessionsRevoked { username, sessions_ended } => {
                 write!(f, "{} of {username} ended.", sessions(*sessions_ended))
             }

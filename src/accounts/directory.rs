@@ -42,7 +42,12 @@ pub struct AccountSummary {
 
 /// Accounts that `filter` lets through (a search needle is trimmed and lower-cased here),
 /// in `sort` order. Four queries: count, page, the page's roles, its session counts.
-pub async fn accounts(db: &Db, mut filter: Filter, sort: Sort, page: i64) -> Result<Paged<AccountSummary>, DbError> {
+pub async fn accounts(
+    db: &Db,
+    mut filter: Filter,
+    sort: Sort,
+    page: i64,
+) -> Result<Paged<AccountSummary>, DbError> {
     filter.needle = filter.needle.map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
     db.run(move |conn| {
         let total = db::admin::count(conn, &filter)?;
@@ -59,7 +64,9 @@ pub async fn accounts(db: &Db, mut filter: Filter, sort: Sort, page: i64) -> Res
             .into_iter()
             .map(|(row, email_verified_at)| AccountSummary {
                 id: UserId(row.id),
-                roles: db::users::parse_roles(role_names.get(&row.id).into_iter().flatten().map(String::as_str)),
+                roles: db::users::parse_roles(
+                    role_names.get(&row.id).into_iter().flatten().map(String::as_str),
+                ),
                 live_sessions: sessions.get(&row.id).copied().unwrap_or(0),
                 username: row.username,
                 email: row.email,

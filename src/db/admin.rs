@@ -52,11 +52,17 @@ fn matching(filter: &Filter) -> users::BoxedQuery<'static, Backend> {
         let pattern = format!("%{}%", escape_like(needle));
         // Emails are stored lower-case, so the column is compared as it is (and its index used).
         query = query.filter(
-            lower(users::username).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')),
+            lower(users::username)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::email.like(pattern).escape('\\')),
         );
     }
     if let Some(role) = filter.role {
-        let holders = user_roles::table.inner_join(roles::table).filter(roles::name.eq(role)).select(user_roles::user_id);
+        let holders = user_roles::table
+            .inner_join(roles::table)
+            .filter(roles::name.eq(role))
+            .select(user_roles::user_id);
         query = query.filter(users::id.eq_any(holders));
     }
     match filter.status {
@@ -71,7 +77,13 @@ fn matching(filter: &Filter) -> users::BoxedQuery<'static, Backend> {
 pub type Listed = (Profile, Option<NaiveDateTime>);
 
 /// One page of matching accounts in `sort` order (ties broken by id, so pages never overlap).
-pub fn search(conn: &mut Conn, filter: &Filter, sort: Sort, offset: i64, limit: i64) -> QueryResult<Vec<Listed>> {
+pub fn search(
+    conn: &mut Conn,
+    filter: &Filter,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
     let query = matching(filter);
     let query = match (sort.key, sort.ascending) {
         (SortKey::Created, false) => query.order((users::created_at.desc(), users::id.desc())),

@@ -98,7 +98,12 @@ fn filtered(filter: &Filter) -> audit_events::BoxedQuery<'static, Backend> {
 }
 
 /// A page of the matching entries, newest first.
-pub fn filtered_page(conn: &mut Conn, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<AuditRow>> {
+pub fn filtered_page(
+    conn: &mut Conn,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
     filtered(filter).order(audit_events::id.desc()).offset(offset).limit(limit).load(conn)
 }
 
@@ -108,7 +113,12 @@ pub fn filtered_count(conn: &mut Conn, filter: &Filter) -> QueryResult<i64> {
 
 /// Up to `limit` matching entries older than entry `before` (all when `None`), newest
 /// first: a keyset step, as cheap for the millionth row as for the first.
-pub fn batch_before(conn: &mut Conn, filter: &Filter, before: Option<i64>, limit: i64) -> QueryResult<Vec<AuditRow>> {
+pub fn batch_before(
+    conn: &mut Conn,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
     let mut query = filtered(filter);
     if let Some(before) = before {
         query = query.filter(audit_events::id.lt(before));

@@ -68,7 +68,8 @@ pub fn outbox_count(conn: &mut Conn, status: &str) -> QueryResult<i64> {
 /// Counts one refused attempt of `kind` on `day` (YYYY-MM-DD): one row per day and kind,
 /// however many attempts a flood brings.
 pub fn count_refusal(conn: &mut Conn, kind: &str, day: &str) -> QueryResult<()> {
-    let row = (throttle_refusals::day.eq(day), throttle_refusals::kind.eq(kind), throttle_refusals::count.eq(1));
+    let row =
+        (throttle_refusals::day.eq(day), throttle_refusals::kind.eq(kind), throttle_refusals::count.eq(1));
     let upsert = diesel::insert_into(throttle_refusals::table)
         .values(row)
         .on_conflict((throttle_refusals::day, throttle_refusals::kind))

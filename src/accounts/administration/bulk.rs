@@ -71,7 +71,9 @@ pub async fn bulk(
             Ok(unchanged) => report.skipped.push(skip(unchanged.to_string())),
             Err(AdminError::Refused(reason)) => report.skipped.push(skip(reason)),
             Err(AdminError::NotFound) => report.skipped.push(skip(GONE.into())),
-            Err(e @ (AdminError::NotAdmin | AdminError::ConfirmationMismatch | AdminError::Unexpected(_))) => {
+            Err(
+                e @ (AdminError::NotAdmin | AdminError::ConfirmationMismatch | AdminError::Unexpected(_)),
+            ) => {
                 return Err(e);
             }
         }

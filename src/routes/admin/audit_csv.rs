@@ -15,7 +15,17 @@ use actix_web::{HttpResponse, web};
 use futures_util::stream;
 
 const HEADER: [&str; 12] = [
-    "id", "time_utc", "action", "actor_id", "actor", "target_id", "target", "subject", "details", "ip", "device",
+    "id",
+    "time_utc",
+    "action",
+    "actor_id",
+    "actor",
+    "target_id",
+    "target",
+    "subject",
+    "details",
+    "ip",
+    "device",
     "user_agent",
 ];
 

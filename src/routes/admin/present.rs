@@ -53,8 +53,14 @@ mod tests {
     #[test]
     fn splits_details_into_before_and_after_pairs() {
         assert_eq!(shown("role: user -> editor"), ["role: user → editor"]);
-        assert_eq!(shown("active: true -> false; 1 session ended"), ["active: true → false", "1 session ended"]);
-        assert_eq!(shown("email: a@b.example; roles: admin,editor"), ["email: a@b.example", "roles: admin,editor"]);
+        assert_eq!(
+            shown("active: true -> false; 1 session ended"),
+            ["active: true → false", "1 session ended"]
+        );
+        assert_eq!(
+            shown("email: a@b.example; roles: admin,editor"),
+            ["email: a@b.example", "roles: admin,editor"]
+        );
         assert_eq!(shown("wrong password or unknown user"), ["wrong password or unknown user"]);
         assert_eq!(shown("Note this: a sentence"), ["Note this: a sentence"]);
         assert!(shown("").is_empty());

@@ -118,7 +118,7 @@ impl Filters {
     /// How the page names the account filtered by: its username and id, or what was typed.
     pub fn account_label(&self, found: Option<String>) -> Option<String> {
         match (self.user_id, found) {
-            (Some(id), Some(name)) => Some(format!("{name} (account {id})")),
+            (Some(_), Some(name)) => Some(name),
             (Some(id), None) => Some(format!("#{id}")),
             (None, Some(name)) => Some(name),
             (None, None) if self.name.is_empty() => None,
@@ -127,6 +127,10 @@ impl Filters {
     }
 
     pub fn is_filtered(&self) -> bool {
-        !(self.user.is_empty() && self.name.is_empty() && self.action.is_empty() && self.from.is_empty() && self.to.is_empty())
+        !(self.user.is_empty()
+            && self.name.is_empty()
+            && self.action.is_empty()
+            && self.from.is_empty()
+            && self.to.is_empty())
     }
 }
