@@ -1,13 +1,15 @@
 //! Settings from the environment: typed, validated, and failing fast with one line.
 
-use crate::accounts::throttle::{Limits, Policy};
 use crate::db::DatabaseUrl;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod limits;
 mod secret;
+
+pub use limits::{Limits, Policy, PolicyError};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 

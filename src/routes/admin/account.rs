@@ -6,7 +6,7 @@ use super::when;
 use crate::accounts::directory::{self, AccountDetail};
 use crate::db::admin::UnsentEmail;
 use crate::domain::{Role, UserId};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

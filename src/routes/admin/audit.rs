@@ -6,7 +6,7 @@ use super::{Pager, page_param, parse_page, with_query};
 use crate::accounts::audit::Action;
 use crate::accounts::audit_log::{self, AuditEntry};
 use crate::accounts::directory::Paged;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

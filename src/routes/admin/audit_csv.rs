@@ -6,7 +6,7 @@ use super::present::describe_device;
 use crate::accounts::audit_log::{self, AuditEntry, EXPORT_BATCH};
 use crate::db::Db;
 use crate::db::audit::Filter;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::AppState;
 use crate::web::auth::{Admin, RequireRole};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};

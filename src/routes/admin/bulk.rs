@@ -6,7 +6,7 @@ use super::actions::back_to;
 use crate::accounts::administration::AdminError;
 use crate::accounts::administration::bulk::{self, BulkAction, MAX_ACCOUNTS, Report};
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
 use crate::web::{AppState, CsrfForm, see_other};

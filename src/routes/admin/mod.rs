@@ -11,7 +11,7 @@ mod pager;
 mod present;
 pub mod users;
 
-use crate::error::AppError;
+use crate::web::AppError;
 pub use pager::Pager;
 
 /// The `page` query parameter: absent or empty is the first page; anything but a whole

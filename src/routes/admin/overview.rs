@@ -2,7 +2,7 @@
 //! charts drawn on the server (SVG in the page: no script, no inline style), the outbox.
 
 use crate::accounts::overview::{self, DAYS, Series};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

@@ -5,7 +5,7 @@ use super::{Pager, page_param, parse_page, with_query};
 use crate::accounts::directory::{self, AccountSummary};
 use crate::db::admin::{Filter, Sort, SortKey, Status};
 use crate::domain::{Role, UserId};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

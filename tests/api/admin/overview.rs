@@ -5,7 +5,7 @@ use super::admin;
 use crate::helpers::{TestApp, location};
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use gatehouse::accounts::throttle::Policy;
+use gatehouse::config::Policy;
 use gatehouse::db::audit::{NewAuditEvent, insert};
 use gatehouse::db::schema::users;
 use reqwest::StatusCode;

@@ -5,7 +5,7 @@ use crate::accounts::audit_log;
 use crate::db::Db;
 use crate::db::audit::{Filter, Party};
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::web::AppError;
 use chrono::{NaiveDate, TimeDelta};
 use serde::Deserialize;
 
