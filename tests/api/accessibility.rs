@@ -5,8 +5,13 @@
 
 use crate::admin::id_of;
 use crate::browser::{Driver, click, fill, wait_for_path};
+use crate::cli::gatehouse;
 use crate::helpers::{PASSWORD, TestApp};
+use chrono::{TimeDelta, Utc};
+use diesel::prelude::*;
 use fantoccini::Client;
+use gatehouse::db::audit::NewAuditEvent;
+use gatehouse::db::schema::throttle_refusals;
 use gatehouse::domain::Role;
 use std::path::PathBuf;
 
@@ -47,6 +52,7 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
     let _other = app.logged_in("someone_else").await;
     app.browser().login("someone_else", "not the password", false).await;
     let other = id_of(&app, "someone_else");
+    arrange(&app, other);
     let axe = axe_source();
     let driver = Driver::start().await;
     let browser = driver.browser().await;
@@ -105,5 +111,65 @@ async fn screenshots(browser: &Client, base: &str, width: u32, account: i64) {
         browser.goto(&format!("{base}{path}")).await.unwrap();
         let png = browser.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("admin-{name}-{width}.png")), png).unwrap();
+    }
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// Pages as full as an admin would see them: a few pages of accounts, a month of logins,
+/// failures and throttled attempts, a role change, and emails stuck for one account.
+fn arrange(app: &TestApp, account: i64) {
+    let out = gatehouse(&app.database_url, &["seed-users", "--count", "80"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = app.db();
+    let mut event = |days: i64, action: &str, details: &str| {
+        let entry = NewAuditEvent {
+            created_at: (Utc::now() - TimeDelta::days(days) - TimeDelta::hours(1)).naive_utc(),
+            action,
+            actor_id: Some(account),
+            target_id: Some(account),
+            subject: "",
+            details,
+            ip: "198.51.100.7",
+            user_agent: FIREFOX,
+        };
+        gatehouse::db::audit::insert(&mut conn, &entry).unwrap();
+    };
+    for day in 1..30 {
+        for _ in 0..(day * 7 % 11 + 2) {
+            event(day, "login.succeeded", "");
+        }
+        for _ in 0..(day * 3 % 5) {
+            event(day, "login.failed", "wrong password or unknown user");
+        }
+    }
+    event(0, "account.role_changed", "role: user -> editor");
+    event(0, "account.deactivated", "active: true -> false; 2 sessions ended");
+    let mut conn = app.db();
+    for day in [2, 3, 9, 17] {
+        let key = (Utc::now() - TimeDelta::days(day)).format("%Y-%m-%d").to_string();
+        diesel::insert_into(throttle_refusals::table)
+            .values((
+                throttle_refusals::day.eq(key),
+                throttle_refusals::kind.eq("login"),
+                throttle_refusals::count.eq(day * 2),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let now = Utc::now().naive_utc();
+    for (subject, status) in [("Reset your password", "failed"), ("Your password was changed", "pending")] {
+        let message = gatehouse::db::outbox::NewMessage {
+            created_at: now,
+            kind: "test",
+            recipient: "someone_else@example.com",
+            subject,
+            body_text: "",
+            body_html: "",
+            status,
+            attempts: 8,
+            next_attempt_at: now + TimeDelta::hours(1),
+        };
+        gatehouse::db::outbox::insert(&mut conn, &message).unwrap();
     }
 }

@@ -31,7 +31,8 @@ struct AuditPage {
 }
 
 struct Row {
-    time: String,
+    date: String,
+    clock: String,
     action: String,
     actor: Option<Party>,
     target: Option<Party>,
@@ -82,7 +83,8 @@ fn row(entry: AuditEntry) -> Row {
     };
     let AuditEntry { row, actor_name, target_name } = entry;
     Row {
-        time: format!("{} UTC", row.created_at.format("%Y-%m-%d %H:%M:%S")),
+        date: row.created_at.format("%Y-%m-%d").to_string(),
+        clock: row.created_at.format("%H:%M:%S").to_string(),
         action: row.action,
         actor: party(row.actor_id, actor_name),
         target: party(row.target_id, target_name),

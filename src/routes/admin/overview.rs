@@ -11,7 +11,7 @@ use askama::Template;
 
 /// The chart's drawing box, in SVG user units; CSS scales it to the column's width.
 const WIDTH: f64 = 320.0;
-const LEFT: f64 = 34.0;
+const LEFT: f64 = 40.0;
 const TOP: f64 = 8.0;
 const PLOT_HEIGHT: f64 = 96.0;
 const SLOT: f64 = (WIDTH - LEFT - 2.0) / DAYS as f64;
@@ -107,7 +107,7 @@ fn chart(id: &'static str, title: &'static str, series: &Series) -> Chart {
         title,
         total: thousands(series.total()),
         summary,
-        max: thousands(max),
+        max: compact(max),
         bars,
         first_day: day(0),
         last_day: day(series.days.len().saturating_sub(1)),
@@ -119,6 +119,15 @@ fn chart(id: &'static str, title: &'static str, series: &Series) -> Chart {
 /// A coordinate with one decimal: enough for a 320-unit drawing, and short markup.
 fn svg(value: f64) -> String {
     format!("{value:.1}")
+}
+
+/// An axis label that fits beside the chart: `9,999`, `12k`, `1.2M`.
+fn compact(n: i64) -> String {
+    match n {
+        ..10_000 => thousands(n),
+        10_000..1_000_000 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
 }
 
 /// `1234567` as `1,234,567`.
@@ -136,7 +145,7 @@ fn thousands(n: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{compact, thousands};
 
     #[test]
     fn numbers_get_thousands_separators() {
@@ -145,5 +154,9 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(100_000), "100,000");
         assert_eq!(thousands(-1_234_567), "-1,234,567");
+        assert_eq!(
+            (compact(9_999), compact(100_000), compact(1_250_000)),
+            ("9,999".into(), "100k".into(), "1.2M".into())
+        );
     }
 }

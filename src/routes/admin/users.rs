@@ -121,7 +121,8 @@ struct Row {
     active: bool,
     verified: bool,
     created: String,
-    last_login: String,
+    /// Date and time (UTC), or `None`: never.
+    last_login: Option<(String, String)>,
     is_self: bool,
 }
 
@@ -167,6 +168,8 @@ fn row(account: AccountSummary, me: UserId) -> Row {
         active: account.is_active,
         verified: account.email_verified_at.is_some(),
         created: account.created_at.format("%Y-%m-%d").to_string(),
-        last_login: account.last_login_at.map_or_else(|| "never".into(), super::when),
+        last_login: account
+            .last_login_at
+            .map(|at| (at.format("%Y-%m-%d").to_string(), at.format("%H:%M UTC").to_string())),
     }
 }

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 /// The usernames of the list's rows, top to bottom.
 pub fn usernames(html: &str) -> Vec<String> {
-    let marker = "<td class=\"username\" data-label=\"Username\"><a href=\"/admin/users/";
+    let marker = "<td class=\"username\" data-label=\"Username\"><span><a href=\"/admin/users/";
     html.match_indices(marker)
         .map(|(i, _)| {
             let rest = &html[i + marker.len()..];
@@ -36,7 +36,7 @@ async fn the_list_shows_one_compact_row_per_account_newest_first_linking_to_its_
     assert!(row.contains("<span class=\"badge warn\">unverified</span>"), "{row}");
     assert!(row.contains(&format!("name=\"id\" value=\"{id}\"")));
     assert!(
-        row.contains(" UTC</td>")
+        row.contains(" UTC</span></span></td>")
             && !row.contains("<td class=\"last-login\" data-label=\"Last login\">never</td>")
     );
     // The actions are on the account's page, not in the row.
