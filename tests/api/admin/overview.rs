@@ -120,3 +120,32 @@ fn queue(app: &TestApp, status: &str) {
     };
     gatehouse::db::outbox::insert(&mut app.db(), &message).unwrap();
 }
+
+#[tokio::test]
+async fn the_overview_the_filters_and_the_export_work_on_sqlite_too() {
+    let app = TestApp::spawn_sqlite_with(|s| {
+        s.limits.login_account_ip = Policy { limit: 1, window: TimeDelta::minutes(15) }
+    })
+    .await;
+    let boss = admin(&app, "boss").await;
+    app.register("ann").await;
+    let stranger = app.browser();
+    stranger.login("ann", "wrong password!", false).await;
+    for _ in 0..3 {
+        assert_eq!(
+            stranger.login("ann", "wrong password!", false).await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    audit(&app, "login.succeeded", days_ago(3), 2);
+    let html = boss.get_html("/admin/overview").await;
+    assert!(html.contains("id=\"stat-accounts\">2<"), "{html}");
+    assert!(chart(&html, "throttled").contains(&bar(0, 3)));
+    assert!(chart(&html, "failed-logins").contains(&bar(0, 1)));
+    assert!(chart(&html, "logins").contains(&bar(3, 2)) && chart(&html, "logins").contains(&bar(0, 1)));
+    assert!(chart(&html, "new-accounts").contains(&bar(0, 2)));
+    let list = boss.get_html("/admin?role=user&status=unverified&sort=last_login&order=asc").await;
+    assert!(list.contains("1 account") && list.contains(">ann</a>"));
+    let csv = boss.get("/admin/audit.csv?action=login.failed").await.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
