@@ -76,7 +76,7 @@ pub async fn set_active(
 }
 
 /// The one place (de)activation is decided: nobody deactivates themselves, the last
-/// active admin stays active, and deactivating ends every session.
+/// active admin stays active, and deactivating ends every session and reset link.
 fn change_active(
     conn: &mut Conn,
     actor: UserId,
@@ -95,6 +95,8 @@ fn change_active(
     }
     refuse_if_last_admin(conn, account, "be deactivated")?;
     db::users::set_active(conn, account.id, false, db::now())?;
+    // A pending reset link must not reactivate anything or outlive the decision.
+    db::reset_tokens::delete_all_of(conn, account.id)?;
     let sessions_ended = db::sessions::delete_all_of(conn, account.id)?;
     let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
     record(conn, Action::AccountDeactivated, actor, account, &details, client)?;
