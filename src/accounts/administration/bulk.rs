@@ -4,8 +4,9 @@
 
 use super::{AdminError, Outcome, revoke_sessions, set_active};
 use crate::accounts::ClientInfo;
-use crate::db::Db;
+use crate::db::{self, Db, DbError};
 use crate::domain::UserId;
+use std::collections::HashMap;
 
 /// At most this many accounts per request (a page of the list holds 25).
 pub const MAX_ACCOUNTS: usize = 100;
@@ -32,6 +33,8 @@ impl BulkAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub account: UserId,
+    /// Its username, when it had one as the action began.
+    pub username: Option<String>,
     pub reason: String,
 }
 
@@ -56,6 +59,12 @@ pub async fn bulk(
 ) -> Result<Report, AdminError> {
     targets.sort_unstable();
     targets.dedup();
+    let ids: Vec<i64> = targets.iter().map(|id| id.0).collect();
+    let names: HashMap<i64, String> = db
+        .run(move |conn| db::users::usernames_of(conn, &ids).map_err(DbError::from))
+        .await?
+        .into_iter()
+        .collect();
     let mut report = Report::default();
     for target in targets {
         let done = match action {
@@ -65,7 +74,8 @@ pub async fn bulk(
             BulkAction::EndSessions if target == actor => Err(AdminError::Refused(OWN_SESSIONS.into())),
             BulkAction::EndSessions => revoke_sessions(db, actor, target, client.clone()).await,
         };
-        let skip = |reason: String| Skipped { account: target, reason };
+        let skip =
+            |reason: String| Skipped { account: target, username: names.get(&target.0).cloned(), reason };
         match done {
             Ok(outcome) if outcome.changed() => report.done.push(outcome),
             Ok(unchanged) => report.skipped.push(skip(unchanged.to_string())),

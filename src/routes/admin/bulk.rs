@@ -81,6 +81,7 @@ fn tell(report: &Report) {
         FlashMessage::success(sentences.join(" ")).send();
     }
     for skipped in &report.skipped {
-        FlashMessage::warning(format!("Skipped account {}: {}", skipped.account, skipped.reason)).send();
+        let who = skipped.username.clone().unwrap_or_else(|| format!("account {}", skipped.account));
+        FlashMessage::warning(format!("Skipped {who}: {}", skipped.reason)).send();
     }
 }

@@ -114,6 +114,9 @@ async fn the_csv_export_streams_every_filtered_entry_newest_first_across_batches
     let response = boss.get("/admin/audit.csv?action=test.even").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    // Streamed: sent in chunks as the batches come, so no length is known up front.
+    assert!(response.headers().get("content-length").is_none());
+    assert_eq!(response.headers()["transfer-encoding"], "chunked");
     assert!(
         response.headers()["content-disposition"]
             .to_str()
