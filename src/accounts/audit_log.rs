@@ -2,7 +2,9 @@
 //! (keyset steps, so no export holds more than one batch in memory).
 
 use super::directory::{Paged, clamp};
-use crate::db::audit::{AuditRow, Filter, Party};
+use crate::db::audit::AuditRow;
+/// The log's filter, as the callers name it.
+pub use crate::db::audit::{Filter, Party};
 use crate::db::{self, Db, DbError};
 use crate::domain::UserId;
 use std::collections::HashMap;

@@ -2,7 +2,8 @@
 //! page; each in a fixed number of queries however many rows it shows.
 
 use super::session_list::describe_device;
-use crate::db::admin::{Filter, Sort, UnsentEmail};
+/// The list's query and the account page's emails, as the callers name them.
+pub use crate::db::admin::{Filter, Sort, SortKey, Status, UnsentEmail};
 use crate::db::{self, Db, DbError, audit::AuditRow};
 use crate::domain::{Role, UserId};
 use chrono::NaiveDateTime;

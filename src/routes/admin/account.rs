@@ -3,8 +3,7 @@
 
 use super::present::{Detail, details};
 use super::when;
-use crate::accounts::directory::{self, AccountDetail};
-use crate::db::admin::UnsentEmail;
+use crate::accounts::directory::{self, AccountDetail, UnsentEmail};
 use crate::domain::{Role, UserId};
 use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
@@ -94,7 +93,7 @@ fn page(detail: AccountDetail, me: UserId, chrome: Chrome) -> AccountPage {
         is_self: id == me,
         sessions,
         recent,
-        any_failed: unsent_emails.iter().any(|m| m.status == crate::db::outbox::FAILED),
+        any_failed: unsent_emails.iter().any(|m| m.status == "failed"),
         emails: unsent_emails,
         return_to: format!("/admin/users/{id}"),
     }

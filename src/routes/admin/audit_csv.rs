@@ -3,9 +3,8 @@
 
 use super::audit::{AuditQuery, Filters};
 use super::present::describe_device;
-use crate::accounts::audit_log::{self, AuditEntry, EXPORT_BATCH};
+use crate::accounts::audit_log::{self, AuditEntry, EXPORT_BATCH, Filter};
 use crate::db::Db;
-use crate::db::audit::Filter;
 use crate::web::AppError;
 use crate::web::AppState;
 use crate::web::auth::{Admin, RequireRole};
@@ -47,7 +46,7 @@ pub async fn export(
     tracing::info!(admin = %admin.user.id, "audit log exported");
     let cursor = Cursor { db: state.db.clone(), filter, before: None, started: false };
     let body = stream::unfold(Some(cursor), next_chunk);
-    let name = format!("attachment; filename=\"audit-{}.csv\"", crate::db::now().format("%Y%m%d-%H%M%S"));
+    let name = format!("attachment; filename=\"audit-{}.csv\"", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((CONTENT_DISPOSITION, name))

@@ -2,8 +2,7 @@
 //! last login, paged; each row links to the account's page and has a bulk-action checkbox.
 
 use super::{Pager, page_param, parse_page, with_query};
-use crate::accounts::directory::{self, AccountSummary};
-use crate::db::admin::{Filter, Sort, SortKey, Status};
+use crate::accounts::directory::{self, AccountSummary, Filter, Sort, SortKey, Status};
 use crate::domain::{Role, UserId};
 use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};

@@ -1,9 +1,8 @@
 //! The audit log's filters, shared by the page and its CSV export: parsed from the query
 //! string (bad values get 400), turned into a database filter, and back into links.
 
-use crate::accounts::audit_log;
+use crate::accounts::audit_log::{self, Filter, Party};
 use crate::db::Db;
-use crate::db::audit::{Filter, Party};
 use crate::domain::UserId;
 use crate::web::AppError;
 use chrono::{NaiveDate, TimeDelta};
