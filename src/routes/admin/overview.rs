@@ -91,16 +91,7 @@ fn chart(id: &'static str, title: &'static str, series: &Series) -> Chart {
             }
         })
         .collect();
-    let busiest = series.days.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
-    let summary = match busiest {
-        Some((day, n)) => format!(
-            "{title} per day over the last {DAYS} days: {} in all, most on {} ({}).",
-            thousands(series.total()),
-            day.format("%b %-d"),
-            thousands(*n)
-        ),
-        None => format!("{title} per day over the last {DAYS} days: none."),
-    };
+    let summary = summary(title, series);
     let day = |i: usize| series.days.get(i).map(|(d, _)| d.format("%b %-d").to_string()).unwrap_or_default();
     Chart {
         id,
@@ -113,6 +104,20 @@ fn chart(id: &'static str, title: &'static str, series: &Series) -> Chart {
         last_day: day(series.days.len().saturating_sub(1)),
         baseline: svg(TOP + PLOT_HEIGHT),
         width: svg(WIDTH),
+    }
+}
+
+/// What a chart shows, said in a sentence: its accessible name for screen readers.
+fn summary(title: &str, series: &Series) -> String {
+    let busiest = series.days.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
+    match busiest {
+        Some((day, n)) => format!(
+            "{title} per day over the last {DAYS} days: {} in all, most on {} ({}).",
+            thousands(series.total()),
+            day.format("%b %-d"),
+            thousands(*n)
+        ),
+        None => format!("{title} per day over the last {DAYS} days: none."),
     }
 }
 
