@@ -91,7 +91,9 @@ async fn the_overview_counts_what_happened_day_by_day_over_the_last_30_days() {
         logins.contains("data-total=\"5\"") && logins.contains(&bar(0, 2)) && logins.contains(&bar(10, 3))
     );
     assert_eq!(logins.matches("<rect ").count(), 30);
-    assert!(logins.contains("role=\"img\" aria-label=\"Logins per day over the last 30 days: 5 in all, most on "));
+    assert!(
+        logins.contains("role=\"img\" aria-label=\"Logins per day over the last 30 days: 5 in all, most on ")
+    );
     let failed = chart(&html, "failed-logins");
     assert!(
         failed.contains("data-total=\"6\"") && failed.contains(&bar(0, 2)) && failed.contains(&bar(29, 4))
