@@ -132,7 +132,11 @@ async fn admit(
                 (&account_ip, limits.login_account_ip),
                 (&Bucket::login_account(account, &identifier), limits.login_account),
             ];
-            Ok((credentials, throttle::admit(conn, &checks, db::now())?, account_ip))
+            let admitted = throttle::admit(conn, &checks, db::now())?;
+            if admitted.is_err() {
+                super::overview::count_refusal(conn)?;
+            }
+            Ok((credentials, admitted, account_ip))
         })
         .await?;
     let attempt = admitted.map_err(|refused| {

@@ -2,11 +2,13 @@
 
 pub mod administration;
 pub mod audit;
+pub mod audit_log;
 pub mod create_admin;
 pub mod directory;
 pub mod emails;
 pub mod hashing;
 pub mod login;
+pub mod overview;
 pub mod password_change;
 pub mod password_reset;
 pub mod registration;
