@@ -123,6 +123,7 @@ impl Worker {
         let recorded = match self.mailer.send(&outgoing).await {
             Ok(()) => {
                 tracing::info!(email_id = id, to = %message.recipient, "email sent");
+                crate::telemetry::email("sent");
                 self.db
                     .run(move |conn| db::outbox::mark_sent(conn, id, db::now()).map_err(DbError::from))
                     .await
@@ -149,6 +150,7 @@ impl Worker {
         } else {
             tracing::error!(email_id = id, attempts, %error, "email failed for good");
         }
+        crate::telemetry::email(if retry_at.is_some() { "retried" } else { "failed" });
         self.db
             .run(move |conn| {
                 db::outbox::record_failure(conn, id, attempts, &error, retry_at, now).map_err(DbError::from)

@@ -12,6 +12,7 @@ mod admin_reset;
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
 mod faults;
 mod fuzz;
 mod hardening;
