@@ -3,6 +3,8 @@
 pub mod administration;
 pub mod audit;
 pub mod directory;
+pub mod email_change;
+pub mod email_verification;
 pub mod hashing;
 pub mod login;
 pub mod password_change;

@@ -137,7 +137,12 @@ pub async fn send_reset_by_admin(
 }
 
 /// A new token for `account`, superseding its older ones, and the email carrying it.
-fn issue(conn: &mut Conn, outbox: &Outbox, account: &Profile, now: NaiveDateTime) -> anyhow::Result<Issued> {
+pub(super) fn issue(
+    conn: &mut Conn,
+    outbox: &Outbox,
+    account: &Profile,
+    now: NaiveDateTime,
+) -> anyhow::Result<Issued> {
     let id = UserId(account.id);
     if !account.is_active {
         return Ok(Issued::Inactive);

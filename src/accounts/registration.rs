@@ -1,10 +1,12 @@
 //! Registration: every field checked at once, uniqueness included, then one transaction.
 
 use super::audit::{self, Action, Event};
+use super::email_verification;
 use super::throttle::{self, Limits};
 use super::{ClientInfo, PasswordHasher};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, UserId, Username};
+use crate::mail::Outbox;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// The form as typed; nothing here has been checked yet.
@@ -54,9 +56,12 @@ pub const USERNAME_TAKEN: &str = "That username is already taken.";
 pub const EMAIL_TAKEN: &str = "An account with that email already exists.";
 pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 
+/// Creates the account and, in the same transaction, queues the link that confirms its
+/// address.
 pub async fn register(
     db: &Db,
     hasher: &PasswordHasher,
+    outbox: &Outbox,
     limits: &Limits,
     input: RegistrationInput,
     client: ClientInfo,
@@ -98,19 +103,23 @@ pub async fn register(
     }
     let hash = hasher.hash(&password).await?;
     let inserted = db
-        .transaction::<_, DbError>({
-            let (username, email) = (username.clone(), email.clone());
+        .transaction::<_, anyhow::Error>({
+            let (username, email, queue) = (username.clone(), email.clone(), outbox.clone());
             move |conn| {
                 let id = create_account(conn, &username, &email, &hash, Role::User, true)?;
                 audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
+                email_verification::issue(conn, &queue, id, username.as_str(), email.as_str(), db::now())?;
                 Ok(id)
             }
         })
         .await;
     match inserted {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            outbox.wake();
+            Ok(id)
+        }
         // Someone else registered the same name or address since our check.
-        Err(DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+        Err(e) if is_unique_violation(&e) => {
             let (name_taken, email_taken) =
                 db.run(move |conn| taken(conn, Some(&username), Some(&email))).await?;
             Err(RegistrationError::Invalid(FieldErrors {
@@ -120,6 +129,15 @@ pub async fn register(
             }))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+fn is_unique_violation(e: &anyhow::Error) -> bool {
+    let unique =
+        |e: &DieselError| matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _));
+    match (e.downcast_ref::<DbError>(), e.downcast_ref::<DieselError>()) {
+        (Some(DbError::Query(e)), _) | (_, Some(e)) => unique(e),
+        _ => false,
     }
 }
 

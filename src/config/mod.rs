@@ -7,7 +7,10 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod email_verification;
 mod secret;
+
+pub use email_verification::EmailVerification;
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 
@@ -26,6 +29,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub limits: Limits,
     pub outbox: OutboxSettings,
+    /// `EMAIL_VERIFICATION`: optional (default) or required.
+    pub email_verification: EmailVerification,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -141,6 +146,7 @@ impl Settings {
             db_pool_size: 10,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
+            email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,
         })
     }
 }

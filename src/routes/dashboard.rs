@@ -16,6 +16,7 @@ struct DashboardPage {
     roles: Vec<&'static str>,
     member_since: String,
     last_login: String,
+    email_verified: bool,
 }
 
 pub async fn show(
@@ -24,8 +25,14 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id;
-    let profile = state.db.run(move |conn| db::users::profile(conn, id).map_err(DbError::from)).await?;
+    let (profile, address) = state
+        .db
+        .run(move |conn| {
+            Ok::<_, DbError>((db::users::profile(conn, id)?, db::email_tokens::address_of(conn, id)?))
+        })
+        .await?;
     let profile = profile.ok_or(AppError::NotFound)?;
+    let email_verified = address.is_some_and(|a| a.verified_at.is_some());
     render(&DashboardPage {
         chrome,
         username: profile.username,
@@ -35,5 +42,6 @@ pub async fn show(
         last_login: profile
             .last_login_at
             .map_or_else(|| "never".into(), |at| format!("{} UTC", at.format("%Y-%m-%d %H:%M"))),
+        email_verified,
     })
 }
