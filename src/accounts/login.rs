@@ -16,6 +16,10 @@ pub enum LoginError {
     /// Only said after the right password, so it reveals nothing to a guesser.
     #[error("the account is deactivated")]
     Deactivated,
+    /// `EMAIL_VERIFICATION=required` and the address is not confirmed; only said after
+    /// the right password.
+    #[error("the email address is not confirmed")]
+    EmailUnverified,
     /// Too many recent failures for this account or from this address.
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
@@ -35,6 +39,8 @@ pub struct LoginRequest<'a> {
     pub password: PlainPassword,
     pub remember: bool,
     pub client: ClientInfo,
+    /// Refuse an account whose address is not confirmed (`EMAIL_VERIFICATION=required`).
+    pub require_verified_email: bool,
 }
 
 pub struct LoggedIn {
@@ -77,6 +83,11 @@ pub async fn login(
         let failure = Failure { account: known, reason: "account deactivated", buckets: None };
         record_failure(db, request.identifier, failure, request.client).await?;
         return Err(LoginError::Deactivated);
+    }
+    if request.require_verified_email && credentials.email_verified_at.is_none() {
+        let failure = Failure { account: known, reason: "email address not confirmed", buckets: None };
+        record_failure(db, request.identifier, failure, request.client).await?;
+        return Err(LoginError::EmailUnverified);
     }
     let user_id = UserId(credentials.id);
     // The cost changed since this hash was made: redo it now, while we hold the password.

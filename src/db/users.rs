@@ -14,6 +14,7 @@ pub struct Credentials {
     pub id: i64,
     pub password_hash: String,
     pub is_active: bool,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable)]
@@ -55,7 +56,7 @@ pub fn insert(conn: &mut Conn, user: &NewUser<'_>) -> QueryResult<UserId> {
 pub fn find_credentials(conn: &mut Conn, identifier: &str) -> QueryResult<Option<Credentials>> {
     users::table
         .filter(lower(users::username).eq(identifier).or(users::email.eq(identifier)))
-        .select((users::id, users::password_hash, users::is_active))
+        .select((users::id, users::password_hash, users::is_active, users::email_verified_at))
         .first(conn)
         .optional()
 }

@@ -71,6 +71,7 @@ pub async fn submit(
         password: PlainPassword::new(&form.password),
         remember,
         client: client_info(&req),
+        require_verified_email: state.settings.email_verification.is_required(),
     };
     let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request).await {
         Ok(logged_in) => {
@@ -84,6 +85,9 @@ pub async fn submit(
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,
+        Err(LoginError::EmailUnverified) => {
+            return super::verify_email::refuse_unverified_login(chrome, &form.username);
+        }
         Err(LoginError::Throttled { retry_after_secs }) => {
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
