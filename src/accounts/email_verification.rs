@@ -107,39 +107,47 @@ pub async fn resend(
 ) -> Result<Resent, ResendError> {
     let queue = outbox.clone();
     let resent = db
-        .transaction::<_, ResendError>(move |conn| {
-            let (bucket, now) = (format!("verify-ip:{}", client.ip), db::now());
-            if let Some(retry_after_secs) = throttle::retry_after(conn, &bucket, limit, now)? {
-                return Err(ResendError::Throttled { retry_after_secs });
-            }
-            throttle::record(conn, &[&bucket], now)?;
-            let (found, typed) = match &requester {
-                Requester::Account(id) => (email_tokens::address_of(conn, *id)?.map(|a| (*id, a)), ""),
-                Requester::Address(email) => (find_by_email(conn, email)?, email.as_str()),
-            };
-            let resent = match &found {
-                Some((id, address)) => resend_to(conn, &queue, *id, address, now)?,
-                None => Resent::NoSuchAccount,
-            };
-            let target = found.as_ref().map(|(id, _)| *id);
-            // An address that matches no account is kept, as a failed login's name is.
-            let subject = if target.is_none() { typed } else { "" };
-            let event = Event {
-                action: Action::EmailVerificationSent,
-                actor: None,
-                target,
-                subject,
-                details: resent.describe(),
-                client: &client,
-            };
-            audit::record(conn, &event)?;
-            Ok(resent)
-        })
+        .transaction::<_, ResendError>(move |conn| resend_in(conn, &queue, limit, &requester, &client))
         .await?;
     tracing::info!(outcome = resent.describe(), "verification link requested");
     if resent == Resent::Sent {
         outbox.wake();
     }
+    Ok(resent)
+}
+
+fn resend_in(
+    conn: &mut Conn,
+    outbox: &Outbox,
+    limit: Policy,
+    requester: &Requester,
+    client: &ClientInfo,
+) -> Result<Resent, ResendError> {
+    let (bucket, now) = (format!("verify-ip:{}", client.ip), db::now());
+    if let Some(retry_after_secs) = throttle::retry_after(conn, &bucket, limit, now)? {
+        return Err(ResendError::Throttled { retry_after_secs });
+    }
+    throttle::record(conn, &[&bucket], now)?;
+    let (found, typed) = match requester {
+        Requester::Account(id) => (email_tokens::address_of(conn, *id)?.map(|a| (*id, a)), ""),
+        Requester::Address(email) => (find_by_email(conn, email)?, email.as_str()),
+    };
+    let resent = match &found {
+        Some((id, address)) => resend_to(conn, outbox, *id, address, now)?,
+        None => Resent::NoSuchAccount,
+    };
+    let target = found.as_ref().map(|(id, _)| *id);
+    // An address that matches no account is kept, as a failed login's name is.
+    let subject = if target.is_none() { typed } else { "" };
+    let event = Event {
+        action: Action::EmailVerificationSent,
+        actor: None,
+        target,
+        subject,
+        details: resent.describe(),
+        client,
+    };
+    audit::record(conn, &event)?;
     Ok(resent)
 }
 

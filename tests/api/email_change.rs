@@ -269,3 +269,21 @@ async fn the_owners_older_notice_outlives_a_thiefs_second_change() {
     assert_eq!(press(&app.browser(), "/login", &thiefs).await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(email_of(&app, "pia").0, "pia@example.com");
 }
+
+#[tokio::test]
+async fn confirm_verify_and_revert_work_on_sqlite_too() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_sqlite_with(crate::helpers::mail_to(&sink)).await;
+    let browser = app.logged_in("quinn").await;
+    let verify = crate::email_verification::verification_link(&sink, "quinn@example.com", 1).await;
+    assert_eq!(location(&press(&browser, &verify, &verify).await), "/dashboard");
+    ask_to_change(&browser, PASSWORD, "quinn2@example.com").await;
+    let confirm =
+        link(&sink, "quinn2@example.com", CONFIRM_SUBJECT, "quinn", "/account/email/confirm/").await;
+    assert_eq!(location(&press(&browser, &confirm, &confirm).await), "/dashboard");
+    assert_eq!(email_of(&app, "quinn").0, "quinn2@example.com");
+    let revert = link(&sink, "quinn@example.com", NOTICE_SUBJECT, "quinn", "/account/email/revert/").await;
+    assert_eq!(location(&press(&browser, &revert, &revert).await), "/login");
+    assert_eq!(email_of(&app, "quinn").0, "quinn@example.com");
+    assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
+}

@@ -76,7 +76,43 @@ pub async fn request_change(
     let ChangeEmailRequest { user, input, client } = request;
     // The bucket a failed login for this account from this IP counts in.
     let bucket = format!("{}ip:{}", login::account_prefix(user), client.ip);
-    let probe = bucket.clone();
+    let (current, hash) = load(db, user, &bucket, limit).await?;
+    let email = Email::parse(&input.email).map_err(|e| e.to_string());
+    if !hasher.verify(&PlainPassword::new(&input.current_password), hash).await? {
+        refuse_password(db, user, bucket, client).await?;
+        // Whether an address is taken is told only to whoever proved the password.
+        let errors = ChangeEmailErrors { current_password: Some(WRONG_CURRENT.into()), email: email.err() };
+        return Err(ChangeEmailError::Invalid(errors));
+    }
+    let invalid = |message: String| {
+        ChangeEmailError::Invalid(ChangeEmailErrors { current_password: None, email: Some(message) })
+    };
+    let email = email.map_err(invalid)?;
+    if email.as_str() == current.email {
+        return Err(invalid(SAME_ADDRESS.into()));
+    }
+    let probe = email.clone();
+    if db
+        .run(move |conn| email_tokens::taken_by_other(conn, probe.as_str(), user).map_err(DbError::from))
+        .await?
+    {
+        return Err(invalid(EMAIL_TAKEN.into()));
+    }
+    let (queue, new) = (outbox.clone(), email.clone());
+    db.transaction::<_, anyhow::Error>(move |conn| send_links(conn, &queue, user, &current, &new, &client))
+        .await?;
+    outbox.wake();
+    Ok(email)
+}
+
+/// The account's address and password hash, unless wrong passwords have hit the limit.
+async fn load(
+    db: &Db,
+    user: UserId,
+    bucket: &str,
+    limit: Policy,
+) -> Result<(Address, Option<String>), ChangeEmailError> {
+    let probe = bucket.to_owned();
     let (found, wait) = db
         .run(move |conn| {
             let found = (email_tokens::address_of(conn, user)?, db::users::password_hash(conn, user)?);
@@ -86,44 +122,23 @@ pub async fn request_change(
     if let Some(retry_after_secs) = wait {
         return Err(ChangeEmailError::Throttled { retry_after_secs });
     }
-    let (Some(current), hash) = found else {
-        return Err(anyhow::anyhow!("the logged-in account {user} has no row").into());
-    };
-    let mut errors = ChangeEmailErrors::default();
-    let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
-    if !hasher.verify(&PlainPassword::new(&input.current_password), hash).await? {
-        errors.current_password = Some(WRONG_CURRENT.into());
-        let client = client.clone();
-        db.transaction::<_, DbError>(move |conn| {
-            throttle::record(conn, &[&bucket], db::now())?;
-            let event = Event {
-                details: "wrong current password",
-                ..Event::by(user, Action::EmailChangeRefused, &client)
-            };
-            audit::record(conn, &event)
-        })
-        .await?;
-        // Whether an address is taken is told only to whoever proved the password.
-        return Err(ChangeEmailError::Invalid(errors));
+    match found {
+        (Some(current), hash) => Ok((current, hash)),
+        (None, _) => Err(anyhow::anyhow!("the logged-in account {user} has no row").into()),
     }
-    let Some(email) = email else { return Err(ChangeEmailError::Invalid(errors)) };
-    if email.as_str() == current.email {
-        errors.email = Some(SAME_ADDRESS.into());
-        return Err(ChangeEmailError::Invalid(errors));
-    }
-    let probe = email.clone();
-    if db
-        .run(move |conn| email_tokens::taken_by_other(conn, probe.as_str(), user).map_err(DbError::from))
-        .await?
-    {
-        errors.email = Some(EMAIL_TAKEN.into());
-        return Err(ChangeEmailError::Invalid(errors));
-    }
-    let (queue, new) = (outbox.clone(), email.clone());
-    db.transaction::<_, anyhow::Error>(move |conn| send_links(conn, &queue, user, &current, &new, &client))
-        .await?;
-    outbox.wake();
-    Ok(email)
+}
+
+/// A wrong current password counts like a failed login, and is audited.
+async fn refuse_password(db: &Db, user: UserId, bucket: String, client: ClientInfo) -> Result<(), DbError> {
+    db.transaction::<_, DbError>(move |conn| {
+        throttle::record(conn, &[&bucket], db::now())?;
+        let event = Event {
+            details: "wrong current password",
+            ..Event::by(user, Action::EmailChangeRefused, &client)
+        };
+        audit::record(conn, &event)
+    })
+    .await
 }
 
 /// The link to the new address (superseding earlier ones), the notice with its revert
