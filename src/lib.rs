@@ -5,7 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod mail;
 pub mod routes;
 pub mod startup;

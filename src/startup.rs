@@ -57,10 +57,11 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(actix_web::web::QueryConfig::default().error_handler(|e, _| {
-                    crate::error::AppError::BadRequest(format!("The query string could not be read ({e})"))
+                    crate::web::AppError::BadRequest(format!("The query string could not be read ({e})"))
                         .into()
                 }))
                 .configure(routes::configure)
+                .wrap(from_fn(web::error::render_errors))
                 .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())
                 .wrap(
                     IdentityMiddleware::builder()

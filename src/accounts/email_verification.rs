@@ -4,8 +4,9 @@
 
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
-use super::throttle::{self, Policy};
+use super::throttle::{self, Bucket};
 use super::token::SecretToken;
+use crate::config::Policy;
 use crate::db::email_tokens::{self, Address, LinkOwner, NewToken, Purpose};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, UserId};
@@ -123,11 +124,10 @@ fn resend_in(
     requester: &Requester,
     client: &ClientInfo,
 ) -> Result<Resent, ResendError> {
-    let (bucket, now) = (format!("verify-ip:{}", client.ip), db::now());
-    if let Some(retry_after_secs) = throttle::retry_after(conn, &bucket, limit, now)? {
-        return Err(ResendError::Throttled { retry_after_secs });
+    let now = db::now();
+    if let Err(refused) = throttle::admit(conn, &[(&Bucket::verify_ip(&client.ip), limit)], now)? {
+        return Err(ResendError::Throttled { retry_after_secs: refused.retry_after_secs });
     }
-    throttle::record(conn, &[&bucket], now)?;
     let (found, typed) = match requester {
         Requester::Account(id) => (email_tokens::address_of(conn, *id)?.map(|a| (*id, a)), ""),
         Requester::Address(email) => (find_by_email(conn, email)?, email.as_str()),

@@ -1,9 +1,13 @@
-//! Logging in: one generic failure, the same work for unknown users, a fresh session.
+//! Logging in with a password: one generic failure, the same work for unknown users, the
+//! attempt counted before the password is checked, and a session through the one
+//! session-start path.
 
 use super::audit::{self, Action, Event};
-use super::throttle::{self, Limits, Policy};
+use super::sessions::{self, Proof, SessionKind, StartError};
+use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
-use super::{ClientInfo, PasswordHasher, sessions};
+use super::{ClientInfo, PasswordHasher};
+use crate::config::Limits;
 use crate::db::{self, Db, DbError};
 use crate::domain::{Password, PlainPassword, UserId};
 
@@ -16,8 +20,8 @@ pub enum LoginError {
     /// Only said after the right password, so it reveals nothing to a guesser.
     #[error("the account is deactivated")]
     Deactivated,
-    /// `EMAIL_VERIFICATION=required` and the address is not confirmed; only said after
-    /// the right password.
+    /// `EMAIL_VERIFICATION=required` and the address is not confirmed: only said after
+    /// the right password, and no session starts.
     #[error("the email address is not confirmed")]
     EmailUnverified,
     /// Too many recent failures for this account or from this address.
@@ -33,11 +37,21 @@ impl From<DbError> for LoginError {
     }
 }
 
+impl From<StartError> for LoginError {
+    fn from(e: StartError) -> Self {
+        match e {
+            // The password just verified is no longer the account's (or it was deactivated).
+            StartError::CredentialsChanged => Self::InvalidCredentials,
+            StartError::EmailUnverified => Self::EmailUnverified,
+            StartError::Db(e) => e.into(),
+        }
+    }
+}
+
 pub struct LoginRequest<'a> {
     /// A username or an email, in any case.
     pub identifier: &'a str,
     pub password: PlainPassword,
-    pub remember: bool,
     pub client: ClientInfo,
     /// Refuse an account whose address is not confirmed (`EMAIL_VERIFICATION=required`).
     pub require_verified_email: bool,
@@ -48,106 +62,121 @@ pub struct LoggedIn {
     pub token: SecretToken,
 }
 
+/// A password that was right: what it proved, and the bookkeeping a session start settles.
+pub struct PasswordVerified {
+    pub proof: Proof,
+    attempt: Attempt,
+    account_ip: Bucket,
+    /// The password hashed again at the configured cost, when the stored hash is older.
+    rehashed: Option<String>,
+}
+
+/// Checks the password and starts a session of `kind`.
 pub async fn login(
     db: &Db,
     hasher: &PasswordHasher,
     limits: &Limits,
     request: LoginRequest<'_>,
+    kind: SessionKind,
 ) -> Result<LoggedIn, LoginError> {
+    let client = request.client.clone();
+    let verified = verify_password(db, hasher, limits, request).await?;
+    let user_id = verified.proof.user;
+    let token = start_session(db, verified, kind, client).await?;
+    Ok(LoggedIn { user_id, token })
+}
+
+/// The first factor: counts the attempt (refusing it when a limit is reached), then
+/// checks the password against the account's hash, or a dummy one for unknown names.
+pub async fn verify_password(
+    db: &Db,
+    hasher: &PasswordHasher,
+    limits: &Limits,
+    request: LoginRequest<'_>,
+) -> Result<PasswordVerified, LoginError> {
     let identifier = request.identifier.trim().to_lowercase();
     let (ip, limits) = (request.client.ip.clone(), *limits);
-    let (credentials, buckets, wait) = db
-        .run(move |conn| {
+    let (credentials, attempt, account_ip) = db
+        .transaction::<_, DbError>(move |conn| {
             let plausible = !identifier.is_empty() && identifier.len() <= crate::domain::Email::MAX_LEN;
             let credentials = if plausible { db::users::find_credentials(conn, &identifier)? } else { None };
-            let buckets = Buckets::new(credentials.as_ref().map(|c| UserId(c.id)), &identifier, &ip);
-            let wait = throttle::longest_wait(conn, &buckets.checks(&limits), db::now())?;
-            Ok::<_, DbError>((credentials, buckets, wait))
+            let account = credentials.as_ref().map(|c| UserId(c.id));
+            let account_ip = Bucket::login_account_ip(account, &identifier, &ip);
+            let checks = [
+                (&Bucket::login_ip(&ip), limits.login_ip),
+                (&account_ip, limits.login_account_ip),
+                (&Bucket::login_account(account, &identifier), limits.login_account),
+            ];
+            let admitted = throttle::admit(conn, &checks, db::now())?;
+            Ok((credentials, admitted, account_ip))
         })
         .await?;
-    if let Some(retry_after_secs) = wait {
-        tracing::info!(ip = %request.client.ip, retry_after_secs, "login throttled");
-        return Err(LoginError::Throttled { retry_after_secs });
-    }
+    let attempt = attempt.map_err(|refused| {
+        tracing::info!(ip = %request.client.ip, retry_after_secs = refused.retry_after_secs, "login throttled");
+        LoginError::Throttled { retry_after_secs: refused.retry_after_secs }
+    })?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let matched = hasher.verify(&request.password, stored_hash).await?;
     let known = credentials.as_ref().map(|c| UserId(c.id));
     let Some(credentials) = credentials.filter(|_| matched) else {
-        let failure =
-            Failure { account: known, reason: "wrong password or unknown user", buckets: Some(buckets) };
+        let failure = Failure { account: known, reason: "wrong password or unknown user", give_back: None };
         record_failure(db, request.identifier, failure, request.client).await?;
         return Err(LoginError::InvalidCredentials);
     };
     if !credentials.is_active {
         // The right password: not a guess, so it counts against no limit.
-        let failure = Failure { account: known, reason: "account deactivated", buckets: None };
+        let failure = Failure { account: known, reason: "account deactivated", give_back: Some(attempt) };
         record_failure(db, request.identifier, failure, request.client).await?;
         return Err(LoginError::Deactivated);
     }
-    if request.require_verified_email && credentials.email_verified_at.is_none() {
-        let failure = Failure { account: known, reason: "email address not confirmed", buckets: None };
-        record_failure(db, request.identifier, failure, request.client).await?;
-        return Err(LoginError::EmailUnverified);
-    }
-    let user_id = UserId(credentials.id);
     // The cost changed since this hash was made: redo it now, while we hold the password.
-    let new_hash = match hasher.needs_rehash(&credentials.password_hash) {
+    let rehashed = match hasher.needs_rehash(&credentials.password_hash) {
         true => Some(hasher.hash(&Password::already_verified(request.password)).await?),
         false => None,
     };
-    let (remember, client) = (request.remember, request.client);
-    let token = db
-        .transaction::<_, DbError>(move |conn| {
-            let now = db::now();
-            db::users::record_login(conn, user_id, now)?;
-            if let Some(hash) = &new_hash {
-                db::users::set_password_hash(conn, user_id, hash, now)?;
+    let proof = Proof {
+        user: UserId(credentials.id),
+        credentials_version: credentials.credentials_version,
+        require_verified_email: request.require_verified_email,
+    };
+    Ok(PasswordVerified { proof, attempt, account_ip, rehashed })
+}
+
+/// Turns a verified password into a session: the attempt is given back and this
+/// address's count for the account cleared (the owner got in from here), all in the
+/// transaction that starts the session.
+pub async fn start_session(
+    db: &Db,
+    verified: PasswordVerified,
+    kind: SessionKind,
+    client: ClientInfo,
+) -> Result<SecretToken, LoginError> {
+    let (user, attempt, audit_client) = (verified.proof.user, verified.attempt.clone(), client.clone());
+    let started = db
+        .transaction::<_, StartError>(move |conn| {
+            let token = sessions::start(conn, verified.proof, kind, &client, db::now())?;
+            if let Some(hash) = &verified.rehashed {
+                db::users::rehash_password(conn, user, hash)?;
             }
-            // The owner got in from here: this address starts with a clean slate.
-            db::throttle::clear(conn, &buckets.account_ip)?;
-            audit::record(conn, &Event::by(user_id, Action::LoginSucceeded, &client))?;
-            sessions::start(conn, user_id, remember, &client, now)
+            throttle::give_back(conn, verified.attempt)?;
+            throttle::clear(conn, &verified.account_ip)?;
+            Ok(token)
         })
-        .await?;
-    Ok(LoggedIn { user_id, token })
-}
-
-/// The throttle buckets a login attempt counts against. An account's buckets share the
-/// prefix [`account_prefix`], so a password reset can clear them all at once.
-struct Buckets {
-    ip: String,
-    account: String,
-    account_ip: String,
-}
-
-pub fn account_prefix(account: UserId) -> String {
-    format!("login-account:{account}/")
-}
-
-impl Buckets {
-    /// Unknown names are throttled exactly like accounts, so throttling reveals nothing.
-    fn new(account: Option<UserId>, identifier: &str, ip: &str) -> Self {
-        let account = match account {
-            Some(id) => account_prefix(id),
-            None => format!("login-name:{}/", identifier.chars().take(64).collect::<String>()),
-        };
-        Self { ip: format!("login-ip:{ip}"), account_ip: format!("{account}ip:{ip}"), account }
+        .await;
+    if let Err(StartError::EmailUnverified) = started {
+        // The right password: not a guess, so it counts against no limit.
+        let failure =
+            Failure { account: Some(user), reason: "email address not confirmed", give_back: Some(attempt) };
+        record_failure(db, "", failure, audit_client).await?;
     }
-
-    fn checks(&self, limits: &Limits) -> [(&str, Policy); 3] {
-        [
-            (&self.ip, limits.login_ip),
-            (&self.account_ip, limits.login_account_ip),
-            (&self.account, limits.login_account),
-        ]
-    }
+    Ok(started?)
 }
 
 struct Failure {
     account: Option<UserId>,
     reason: &'static str,
-    /// The limits this failure counts against, if any.
-    buckets: Option<Buckets>,
+    /// An attempt that should not count after all.
+    give_back: Option<Attempt>,
 }
 
 /// A failed login is recorded against the account when there is one, and by the name
@@ -160,8 +189,8 @@ async fn record_failure(
 ) -> Result<(), LoginError> {
     let subject = identifier.trim().to_owned();
     db.transaction::<_, DbError>(move |conn| {
-        if let Some(b) = &failure.buckets {
-            throttle::record(conn, &[&b.ip, &b.account, &b.account_ip], db::now())?;
+        if let Some(attempt) = failure.give_back {
+            throttle::give_back(conn, attempt)?;
         }
         let event = Event {
             action: Action::LoginFailed,
@@ -175,4 +204,36 @@ async fn record_failure(
     })
     .await?;
     Ok(())
+}
+
+/// Whether `password` is `user`'s current one, for pages that ask for it again (password
+/// change, email change, second-factor settings). A wrong one counts exactly like a
+/// failed login from this address; a right one is given back.
+pub async fn verify_current_password(
+    db: &Db,
+    hasher: &PasswordHasher,
+    limits: &Limits,
+    user: UserId,
+    password: &PlainPassword,
+    ip: &str,
+) -> Result<bool, LoginError> {
+    let (ip, limits) = (ip.to_owned(), *limits);
+    let (hash, admitted) = db
+        .transaction::<_, DbError>(move |conn| {
+            let hash = db::users::password_hash(conn, user)?;
+            let account_ip = Bucket::login_account_ip(Some(user), "", &ip);
+            let checks = [
+                (&Bucket::login_ip(&ip), limits.login_ip),
+                (&account_ip, limits.login_account_ip),
+                (&Bucket::login_account(Some(user), ""), limits.login_account),
+            ];
+            Ok((hash, throttle::admit(conn, &checks, db::now())?))
+        })
+        .await?;
+    let attempt = admitted.map_err(|r| LoginError::Throttled { retry_after_secs: r.retry_after_secs })?;
+    let matched = hasher.verify(password, hash).await?;
+    if matched {
+        db.transaction::<_, DbError>(move |conn| throttle::give_back(conn, attempt)).await?;
+    }
+    Ok(matched)
 }

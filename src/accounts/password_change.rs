@@ -3,9 +3,10 @@
 
 use super::audit::{self, Action, Event};
 use super::login;
+use super::login::LoginError;
 use super::registration::PASSWORDS_DIFFER;
-use super::throttle::{self, Policy};
 use super::{ClientInfo, PasswordHasher};
+use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Password, PlainPassword, SessionRecordId, UserId};
 use crate::mail::Outbox;
@@ -62,28 +63,24 @@ pub async fn change_password(
     db: &Db,
     hasher: &PasswordHasher,
     outbox: &Outbox,
-    limit: Policy,
+    limits: &Limits,
     request: ChangeRequest,
 ) -> Result<(), ChangeError> {
     let ChangeRequest { user, session, input, client } = request;
-    let bucket = format!("{}ip:{}", login::account_prefix(user), client.ip);
-    let probe = bucket.clone();
-    let (found, wait) = db
-        .run(move |conn| {
-            let found = (db::users::profile(conn, user)?, db::users::password_hash(conn, user)?);
-            Ok::<_, DbError>((found, throttle::retry_after(conn, &probe, limit, db::now())?))
-        })
-        .await?;
-    if let Some(retry_after_secs) = wait {
-        return Err(ChangeError::Throttled { retry_after_secs });
-    }
-    let (Some(profile), hash) = found else {
+    let current = PlainPassword::new(&input.current_password);
+    let matched = login::verify_current_password(db, hasher, limits, user, &current, &client.ip)
+        .await
+        .map_err(|e| match e {
+            LoginError::Throttled { retry_after_secs } => ChangeError::Throttled { retry_after_secs },
+            other => ChangeError::Unexpected(other.into()),
+        })?;
+    let profile = db.run(move |conn| db::users::profile(conn, user).map_err(DbError::from)).await?;
+    let Some(profile) = profile else {
         return Err(anyhow::anyhow!("the logged-in account {user} has no row").into());
     };
     let mut errors = ChangeErrors::default();
-    if !hasher.verify(&PlainPassword::new(&input.current_password), hash).await? {
+    if !matched {
         errors.current_password = Some(WRONG_CURRENT.into());
-        db.run(move |conn| throttle::record(conn, &[&bucket], db::now())).await?;
     }
     let password = Password::parse(&input.password, &profile.username, &profile.email)
         .map_err(|e| errors.password = Some(e.to_string()))

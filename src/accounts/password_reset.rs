@@ -8,12 +8,12 @@
 //! time does not tell whether an email went out.
 
 use super::audit::{self, Action, Event};
-use super::login;
 use super::password_change::{PasswordOwner, store_new_password};
 use super::registration::PASSWORDS_DIFFER;
-use super::throttle::{self, Policy};
+use super::throttle::{self, Bucket};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
+use crate::config::Policy;
 use crate::db::{self, Conn, Db, DbError, reset_tokens::TokenOwner, users::Profile};
 use crate::domain::{Email, Password, UserId};
 use crate::mail::Outbox;
@@ -68,11 +68,10 @@ pub async fn request_reset(
     let queue = outbox.clone();
     let issued = db
         .transaction::<_, anyhow::Error>(move |conn| {
-            let (bucket, now) = (format!("reset-ip:{}", client.ip), db::now());
-            if let Some(retry_after_secs) = throttle::retry_after(conn, &bucket, limit, now)? {
-                return Ok(Err(retry_after_secs));
+            if let Err(refused) = throttle::admit(conn, &[(&Bucket::reset_ip(&client.ip), limit)], db::now())?
+            {
+                return Ok(Err(refused.retry_after_secs));
             }
-            throttle::record(conn, &[&bucket], now)?;
             let account = db::users::find_by_email(conn, email.as_str())?;
             let issued = match &account {
                 Some(account) => issue(conn, &queue, account, db::now())?,
@@ -228,7 +227,7 @@ pub async fn complete_reset(
             }
             store_new_password(conn, &queue, &owner, &hash, None, ChangedBy::ResetLink, &client)?;
             // Whoever was locked out by failed logins is back in through their inbox.
-            db::throttle::clear_prefix(conn, &login::account_prefix(owner.id))?;
+            throttle::clear_account(conn, owner.id)?;
             Ok(Some(owner.id))
         })
         .await?;

@@ -2,8 +2,9 @@
 
 use super::audit::{self, Action, Event};
 use super::email_verification;
-use super::throttle::{self, Limits};
+use super::throttle::{self, Bucket};
 use super::{ClientInfo, PasswordHasher};
+use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, UserId, Username};
 use crate::mail::Outbox;
@@ -66,20 +67,13 @@ pub async fn register(
     input: RegistrationInput,
     client: ClientInfo,
 ) -> Result<UserId, RegistrationError> {
-    let (bucket, policy) = (format!("register-ip:{}", client.ip), limits.register_ip);
-    let wait = db
-        .transaction::<_, DbError>(move |conn| {
-            let now = db::now();
-            let wait = throttle::retry_after(conn, &bucket, policy, now)?;
-            // Every attempt counts, valid or not: this limits probing as well as sign-ups.
-            if wait.is_none() {
-                throttle::record(conn, &[&bucket], now)?;
-            }
-            Ok(wait)
-        })
+    let (bucket, policy) = (Bucket::register_ip(&client.ip), limits.register_ip);
+    // Every attempt counts, valid or not: this limits probing as well as sign-ups.
+    let admitted = db
+        .transaction::<_, DbError>(move |conn| throttle::admit(conn, &[(&bucket, policy)], db::now()))
         .await?;
-    if let Some(retry_after_secs) = wait {
-        return Err(RegistrationError::Throttled { retry_after_secs });
+    if let Err(refused) = admitted {
+        return Err(RegistrationError::Throttled { retry_after_secs: refused.retry_after_secs });
     }
     let mut errors = FieldErrors::default();
     let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();

@@ -34,20 +34,67 @@ pub struct Authenticated {
     pub roles: Vec<Role>,
 }
 
-/// Records a new session and returns the token for the cookie.
+/// What a first factor (and second, if any) proved: this account, with its credentials
+/// as they were when they were checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Proof {
+    pub user: UserId,
+    pub credentials_version: i64,
+    /// `EMAIL_VERIFICATION=required`: start no session for an unconfirmed address.
+    pub require_verified_email: bool,
+}
+
+/// The kind of login a session row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A browser's cookie; `remember`: 14 days rather than the browser session.
+    Browser { remember: bool },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The password was changed or reset, or the account deactivated, since the proof.
+    #[error("the credentials changed while logging in")]
+    CredentialsChanged,
+    /// The address is not confirmed and the deployment requires it to be.
+    #[error("the email address is not confirmed")]
+    EmailUnverified,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for StartError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// The one way every login becomes a session. Inside the caller's transaction, it locks
+/// the account and starts the session only if the credentials the proof relied on are
+/// still current and the account active, so a login racing a reset cannot outlive it.
 pub fn start(
     conn: &mut db::Conn,
-    user: UserId,
-    remember: bool,
+    proof: Proof,
+    kind: SessionKind,
     client: &ClientInfo,
     now: NaiveDateTime,
-) -> Result<SecretToken, DbError> {
+) -> Result<SecretToken, StartError> {
+    match db::users::lock_credentials(conn, proof.user)? {
+        Some((version, true)) if version == proof.credentials_version => {}
+        _ => return Err(StartError::CredentialsChanged),
+    }
+    if proof.require_verified_email
+        && db::email_tokens::address_of(conn, proof.user)?.is_none_or(|a| a.verified_at.is_none())
+    {
+        return Err(StartError::EmailUnverified);
+    }
+    let SessionKind::Browser { remember } = kind;
     let token = SecretToken::generate();
     db::sessions::insert(
         conn,
         &NewSession {
             token_hash: &token.digest(),
-            user_id: user.0,
+            user_id: proof.user.0,
             remember,
             created_at: now,
             last_seen_at: now,
@@ -56,6 +103,8 @@ pub fn start(
             ip: &client.ip,
         },
     )?;
+    db::users::record_login(conn, proof.user, now)?;
+    audit::record(conn, &Event::by(proof.user, Action::LoginSucceeded, client))?;
     Ok(token)
 }
 

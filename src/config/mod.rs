@@ -1,6 +1,5 @@
 //! Settings from the environment: typed, validated, and failing fast with one line.
 
-use crate::accounts::throttle::{Limits, Policy};
 use crate::db::DatabaseUrl;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
@@ -8,9 +7,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 mod email_verification;
+mod limits;
 mod secret;
 
 pub use email_verification::EmailVerification;
+pub use limits::{Limits, Policy, PolicyError};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 

@@ -56,7 +56,7 @@ impl Db {
         .map_err(|_| E::from(DbError::Cancelled))?
     }
 
-    /// Like [`Db::run`], inside one transaction.
+    /// Like [`Db::run`], inside one write transaction (see [`write_transaction`]).
     pub async fn transaction<T, E>(
         &self,
         work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
@@ -65,8 +65,29 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        use diesel::Connection;
-        self.run(move |conn| conn.transaction(work)).await
+        self.run(move |conn| write_transaction(conn, work)).await
+    }
+}
+
+/// A transaction that may read, then write. On SQLite it begins IMMEDIATE, taking the
+/// write lock up front: a deferred transaction that reads and then writes fails with
+/// "database is locked" when another writer got there first, busy timeout or not.
+pub fn write_transaction<T, E>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let Conn::Sqlite(sqlite) = conn else { return conn.transaction(work) };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let outcome = work(conn);
+    let Conn::Sqlite(sqlite) = conn else { return outcome };
+    match outcome {
+        Ok(value) => AnsiTransactionManager::commit_transaction(sqlite).map(|()| value).map_err(E::from),
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite).ok();
+            Err(e)
+        }
     }
 }
 

@@ -8,13 +8,14 @@ use diesel::prelude::*;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-/// What a login needs to decide: the hash, and whether the account may log in.
+/// What a login needs to decide: the hash, whether the account may log in, and the
+/// version of its credentials the decision was made on.
 #[derive(Queryable)]
 pub struct Credentials {
     pub id: i64,
     pub password_hash: String,
     pub is_active: bool,
-    pub email_verified_at: Option<NaiveDateTime>,
+    pub credentials_version: i64,
 }
 
 #[derive(Queryable)]
@@ -56,9 +57,20 @@ pub fn insert(conn: &mut Conn, user: &NewUser<'_>) -> QueryResult<UserId> {
 pub fn find_credentials(conn: &mut Conn, identifier: &str) -> QueryResult<Option<Credentials>> {
     users::table
         .filter(lower(users::username).eq(identifier).or(users::email.eq(identifier)))
-        .select((users::id, users::password_hash, users::is_active, users::email_verified_at))
+        .select((users::id, users::password_hash, users::is_active, users::credentials_version))
         .first(conn)
         .optional()
+}
+
+/// `(credentials_version, is_active)` of the account, its row locked until the end of the
+/// transaction (PostgreSQL; SQLite's write transactions hold the whole database), so no
+/// credentials change can slip between this check and what the caller writes next.
+pub fn lock_credentials(conn: &mut Conn, id: UserId) -> QueryResult<Option<(i64, bool)>> {
+    let query = users::table.find(id.0).select((users::credentials_version, users::is_active));
+    match conn {
+        Conn::Postgres(c) => query.for_update().first(c).optional(),
+        Conn::Sqlite(c) => query.first(c).optional(),
+    }
 }
 
 pub fn find_id_by_username(conn: &mut Conn, folded_username: &str) -> QueryResult<Option<UserId>> {
@@ -95,16 +107,32 @@ pub fn record_login(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QueryResu
     diesel::update(users::table.find(id.0)).set(users::last_login_at.eq(at)).execute(conn).map(drop)
 }
 
+/// Deactivating also moves the credentials on, so a login already past its password check
+/// cannot start a session afterwards.
 pub fn set_active(conn: &mut Conn, id: UserId, active: bool, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id.0))
-        .set((users::is_active.eq(active), users::updated_at.eq(at)))
+        .set((
+            users::is_active.eq(active),
+            users::updated_at.eq(at),
+            users::credentials_version.eq(users::credentials_version + 1),
+        ))
         .execute(conn)
 }
 
+/// A new password: logins that verified the old one can no longer start sessions.
 pub fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id.0))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(at),
+            users::credentials_version.eq(users::credentials_version + 1),
+        ))
         .execute(conn)
+}
+
+/// The same password hashed again at another cost: nothing a login proved has changed.
+pub fn rehash_password(conn: &mut Conn, id: UserId, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(conn)
 }
 
 /// Makes `role` the account's one role.

@@ -7,10 +7,11 @@ use crate::accounts::email_change::{
 };
 use crate::accounts::token::SecretToken;
 use crate::db::email_tokens::Purpose;
-use crate::error::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
-use crate::web::{AppState, CsrfForm, CurrentUser, MaybeUser, NoFields, render, render_status, see_other};
+use crate::web::{
+    AppError, AppState, CsrfForm, CurrentUser, MaybeUser, NoFields, render, render_status, see_other,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
@@ -63,8 +64,8 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let typed: String = input.email.trim().chars().take(254).collect();
     let request = ChangeEmailRequest { user: user.id, input, client: client_info(&req) };
-    let limit = state.settings.limits.login_account_ip;
-    match email_change::request_change(&state.db, &state.hasher, &state.outbox, limit, request).await {
+    let limits = &state.settings.limits;
+    match email_change::request_change(&state.db, &state.hasher, &state.outbox, limits, request).await {
         Ok(new) => {
             tracing::info!(user_id = %user.id, "email change requested");
             let text = format!("We have sent a link to {new}. Your address changes once you use it.");

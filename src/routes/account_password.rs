@@ -1,7 +1,7 @@
 //! `GET, POST /account/password`: a logged-in user changes their password.
 
 use crate::accounts::password_change::{self, ChangeError, ChangeErrors, ChangeInput, ChangeRequest};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, CurrentUser, render, render_status, see_other};
@@ -33,7 +33,7 @@ pub async fn submit(
         &state.db,
         &state.hasher,
         &state.outbox,
-        state.settings.limits.login_account_ip,
+        &state.settings.limits,
         ChangeRequest { user: user.id, session: user.session_id, input, client },
     )
     .await;

@@ -2,7 +2,7 @@
 
 use crate::accounts::session_list::{self, SessionSummary};
 use crate::domain::SessionRecordId;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, CurrentUser, NoFields, render, see_other, session};

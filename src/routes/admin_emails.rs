@@ -2,8 +2,8 @@
 //! `POST /admin/emails/{id}/retry` to queue one again.
 
 use crate::db::outbox::FailedMessage;
-use crate::error::AppError;
 use crate::mail::outbox;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};

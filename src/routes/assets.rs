@@ -1,6 +1,6 @@
 //! The stylesheet and icon, compiled into the binary so that it runs from anywhere.
 
-use crate::error::AppError;
+use crate::web::AppError;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 

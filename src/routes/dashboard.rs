@@ -1,7 +1,7 @@
 //! `GET /dashboard`: the logged-in user's own account.
 
 use crate::db::{self, DbError};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::page::Chrome;
 use crate::web::{AppState, CurrentUser, Page, render};
 use actix_web::{HttpResponse, web};

@@ -1,6 +1,6 @@
 //! `GET /editor`: the editors' area, for editors and admins.
 
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Editor, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{Page, render};

@@ -1,6 +1,6 @@
 //! `GET /`: the landing page.
 
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::page::Chrome;
 use crate::web::{Page, render};
 use actix_web::HttpResponse;

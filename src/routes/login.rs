@@ -1,9 +1,9 @@
 //! `GET, POST /login` and `POST /logout`.
 
 use crate::accounts::login::{self, LoginError, LoginRequest};
-use crate::accounts::sessions;
+use crate::accounts::sessions::{self, SessionKind};
 use crate::domain::PlainPassword;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, MaybeUser, NoFields, is_local_path, render, see_other, session};
@@ -69,11 +69,11 @@ pub async fn submit(
     let request = LoginRequest {
         identifier: &form.username,
         password: PlainPassword::new(&form.password),
-        remember,
         client: client_info(&req),
         require_verified_email: state.settings.email_verification.is_required(),
     };
-    let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request).await {
+    let kind = SessionKind::Browser { remember };
+    let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request, kind).await {
         Ok(logged_in) => {
             // A login over a login: the earlier session ends rather than lingering unseen.
             if let Some(previous) = session::token(&req.get_session()) {

@@ -6,7 +6,7 @@ use crate::accounts::password_reset::{
 };
 use crate::accounts::token::SecretToken;
 use crate::domain::Email;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, render, render_status, see_other};

@@ -1,7 +1,7 @@
 //! `GET, POST /register`: the registration form.
 
 use crate::accounts::registration::{self, FieldErrors, RegistrationError, RegistrationInput};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
 use crate::web::{AppState, CsrfForm, MaybeUser, render, render_status, see_other};

@@ -5,10 +5,11 @@
 use crate::accounts::email_verification::{self, PUBLIC_ANSWER, Requester, ResendError, Resent};
 use crate::accounts::token::SecretToken;
 use crate::domain::Email;
-use crate::error::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
-use crate::web::{AppState, CsrfForm, CurrentUser, MaybeUser, NoFields, render, render_status, see_other};
+use crate::web::{
+    AppError, AppState, CsrfForm, CurrentUser, MaybeUser, NoFields, render, render_status, see_other,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;

@@ -4,7 +4,7 @@ use super::session;
 use super::state::AppState;
 use crate::accounts::sessions::{self, Authenticated};
 use crate::domain::{Role, SessionRecordId, UserId};
-use crate::error::AppError;
+use crate::web::AppError;
 use actix_identity::Identity;
 use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};

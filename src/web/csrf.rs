@@ -1,7 +1,7 @@
 //! CSRF protection: a per-session token in every form, checked by `CsrfForm` on every POST,
 //! and the form parsing that goes with it (size, encoding and content checks).
 
-use crate::error::AppError;
+use crate::web::AppError;
 use actix_session::{Session, SessionExt};
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Bytes};
@@ -55,13 +55,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             let body = read_body(&req, &mut payload).await?;
-            let is_form = req
-                .headers()
-                .get(CONTENT_TYPE)
+            let content_type = req.headers().get(CONTENT_TYPE);
+            let is_form = content_type
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(';').next())
                 .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-            if !is_form {
+            // An empty body without a type is an empty form (CONTRACT): it then lacks a token.
+            let empty_form = content_type.is_none() && body.is_empty();
+            if !(is_form || empty_form) {
                 return Err(AppError::UnsupportedMediaType);
             }
             let fields = decode_pairs(&body)?;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod client;
 pub mod csrf;
+pub mod error;
 pub mod headers;
 pub mod page;
 pub mod request_log;
@@ -11,6 +12,7 @@ pub mod state;
 
 pub use auth::{CurrentUser, MaybeUser, RequireRole};
 pub use csrf::{CsrfForm, NoFields};
+pub use error::AppError;
 pub use page::{Page, render, render_status};
 pub use state::AppState;
 

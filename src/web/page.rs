@@ -3,7 +3,7 @@
 use super::auth::MaybeUser;
 use super::csrf;
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::web::AppError;
 use actix_session::SessionExt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
@@ -78,6 +78,11 @@ async fn chrome(req: HttpRequest, always_token: bool) -> Result<Chrome, AppError
         username: u.username,
     });
     Ok(Chrome { user, flashes, csrf_token })
+}
+
+/// The layout's data for an error page: the visitor's own navigation, no forced token.
+pub async fn chrome_for(req: &HttpRequest) -> Result<Chrome, AppError> {
+    chrome(req.clone(), false).await
 }
 
 impl FromRequest for Page {

@@ -5,7 +5,7 @@ use super::csrf;
 use crate::accounts::token::SecretToken;
 use crate::config::Settings;
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::web::AppError;
 use actix_identity::Identity;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;

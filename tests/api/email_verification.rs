@@ -220,10 +220,8 @@ async fn the_public_resend_form_answers_the_same_for_any_address() {
 
 #[tokio::test]
 async fn resend_requests_are_throttled_per_ip_like_reset_requests() {
-    let app = TestApp::spawn_with(|s| {
-        s.limits.reset_ip = gatehouse::accounts::throttle::Policy::parse("3/1h").unwrap()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with(|s| s.limits.reset_ip = gatehouse::config::Policy::parse("3/1h").unwrap()).await;
     let browser = app.logged_in("wanda").await;
     assert_eq!(press(&browser, "/dashboard", "/account/verify-email").await.status(), StatusCode::SEE_OTHER);
     for email in ["a@example.com", "b@example.com"] {

@@ -140,3 +140,45 @@ async fn a_malformed_query_string_gets_400() {
     let app = TestApp::spawn().await;
     assert_eq!(app.browser.get("/login?next=%2Fa&next=%2Fb").await.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_empty_post_without_a_content_type_is_an_empty_form_and_gets_403() {
+    let app = TestApp::spawn().await;
+    let browser = app.logged_in("emptybody").await;
+    for path in ["/logout", "/account/sessions/revoke-others", "/register"] {
+        let response =
+            browser.client.post(browser.url(path)).header("content-length", "0").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // Still logged in: the logout without a token changed nothing.
+    assert_eq!(browser.get("/dashboard").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn error_pages_show_the_visitors_own_navigation() {
+    let app = TestApp::spawn().await;
+    let user = app.logged_in("navuser").await;
+    for (path, status) in [("/admin", StatusCode::FORBIDDEN), ("/no-such-page", StatusCode::NOT_FOUND)] {
+        let response = user.get(path).await;
+        assert_eq!(response.status(), status, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(r#"href="/dashboard""#) && html.contains(r#"action="/logout""#),
+            "{path}: {html}"
+        );
+        assert!(!html.contains(r#"href="/login""#), "{path} offers a logged-in user the login form");
+    }
+    let anonymous = app.browser.get_html("/no-such-page").await;
+    assert!(anonymous.contains(r#"href="/login""#) && !anonymous.contains(r#"action="/logout""#));
+}
+
+#[tokio::test]
+async fn errors_under_api_are_json_never_html() {
+    let app = TestApp::spawn().await;
+    let response = app.browser.get("/api/v1/no-such-route").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+}

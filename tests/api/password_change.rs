@@ -89,7 +89,7 @@ async fn the_password_page_needs_a_login_and_is_linked_from_the_dashboard() {
 #[tokio::test]
 async fn guessing_the_current_password_from_a_stolen_session_is_throttled_like_logins() {
     let app = TestApp::spawn_with(|s| {
-        s.limits.login_account_ip = gatehouse::accounts::throttle::Policy::parse("3/15m").unwrap();
+        s.limits.login_account_ip = gatehouse::config::Policy::parse("3/15m").unwrap();
     })
     .await;
     let thief = app.logged_in("lena").await;

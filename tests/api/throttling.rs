@@ -3,7 +3,7 @@
 
 use crate::helpers::{Browser, PASSWORD, TestApp, location};
 use diesel::prelude::*;
-use gatehouse::accounts::throttle::Policy;
+use gatehouse::config::Policy;
 use gatehouse::db::schema::users;
 use reqwest::{Response, StatusCode};
 

@@ -8,12 +8,12 @@ mod links;
 pub use links::{LinkError, check_link, confirm_change, revert_change};
 
 use super::audit::{self, Action, Event};
-use super::login;
+use super::login::{self, LoginError};
 use super::password_change::WRONG_CURRENT;
 use super::registration::EMAIL_TAKEN;
-use super::throttle::{self, Policy};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
+use crate::config::Limits;
 use crate::db::email_tokens::{self, Address, NewToken, Purpose};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, PlainPassword, UserId};
@@ -70,16 +70,21 @@ pub async fn request_change(
     db: &Db,
     hasher: &PasswordHasher,
     outbox: &Outbox,
-    limit: Policy,
+    limits: &Limits,
     request: ChangeEmailRequest,
 ) -> Result<Email, ChangeEmailError> {
     let ChangeEmailRequest { user, input, client } = request;
-    // The bucket a failed login for this account from this IP counts in.
-    let bucket = format!("{}ip:{}", login::account_prefix(user), client.ip);
-    let (current, hash) = load(db, user, &bucket, limit).await?;
     let email = Email::parse(&input.email).map_err(|e| e.to_string());
-    if !hasher.verify(&PlainPassword::new(&input.current_password), hash).await? {
-        refuse_password(db, user, bucket, client).await?;
+    let current = PlainPassword::new(&input.current_password);
+    // Counted exactly like a failed login from this address when wrong.
+    let matched = login::verify_current_password(db, hasher, limits, user, &current, &client.ip)
+        .await
+        .map_err(|e| match e {
+            LoginError::Throttled { retry_after_secs } => ChangeEmailError::Throttled { retry_after_secs },
+            other => ChangeEmailError::Unexpected(other.into()),
+        })?;
+    if !matched {
+        refuse_password(db, user, client).await?;
         // Whether an address is taken is told only to whoever proved the password.
         let errors = ChangeEmailErrors { current_password: Some(WRONG_CURRENT.into()), email: email.err() };
         return Err(ChangeEmailError::Invalid(errors));
@@ -88,14 +93,20 @@ pub async fn request_change(
         ChangeEmailError::Invalid(ChangeEmailErrors { current_password: None, email: Some(message) })
     };
     let email = email.map_err(invalid)?;
+    let probe = email.clone();
+    let (current, taken) = db
+        .run(move |conn| {
+            let current = email_tokens::address_of(conn, user)?;
+            Ok::<_, DbError>((current, email_tokens::taken_by_other(conn, probe.as_str(), user)?))
+        })
+        .await?;
+    let Some(current) = current else {
+        return Err(anyhow::anyhow!("the logged-in account {user} has no row").into());
+    };
     if email.as_str() == current.email {
         return Err(invalid(SAME_ADDRESS.into()));
     }
-    let probe = email.clone();
-    if db
-        .run(move |conn| email_tokens::taken_by_other(conn, probe.as_str(), user).map_err(DbError::from))
-        .await?
-    {
+    if taken {
         return Err(invalid(EMAIL_TAKEN.into()));
     }
     let (queue, new) = (outbox.clone(), email.clone());
@@ -105,33 +116,9 @@ pub async fn request_change(
     Ok(email)
 }
 
-/// The account's address and password hash, unless wrong passwords have hit the limit.
-async fn load(
-    db: &Db,
-    user: UserId,
-    bucket: &str,
-    limit: Policy,
-) -> Result<(Address, Option<String>), ChangeEmailError> {
-    let probe = bucket.to_owned();
-    let (found, wait) = db
-        .run(move |conn| {
-            let found = (email_tokens::address_of(conn, user)?, db::users::password_hash(conn, user)?);
-            Ok::<_, DbError>((found, throttle::retry_after(conn, &probe, limit, db::now())?))
-        })
-        .await?;
-    if let Some(retry_after_secs) = wait {
-        return Err(ChangeEmailError::Throttled { retry_after_secs });
-    }
-    match found {
-        (Some(current), hash) => Ok((current, hash)),
-        (None, _) => Err(anyhow::anyhow!("the logged-in account {user} has no row").into()),
-    }
-}
-
-/// A wrong current password counts like a failed login, and is audited.
-async fn refuse_password(db: &Db, user: UserId, bucket: String, client: ClientInfo) -> Result<(), DbError> {
+/// A wrong current password is audited (the throttle has already counted it).
+async fn refuse_password(db: &Db, user: UserId, client: ClientInfo) -> Result<(), DbError> {
     db.transaction::<_, DbError>(move |conn| {
-        throttle::record(conn, &[&bucket], db::now())?;
         let event = Event {
             details: "wrong current password",
             ..Event::by(user, Action::EmailChangeRefused, &client)

@@ -6,7 +6,7 @@ use crate::accounts::ClientInfo;
 use crate::accounts::administration::{self, AdminError, Outcome};
 use crate::accounts::password_reset::{self, Issued};
 use crate::domain::{Role, UserId};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
 use crate::web::page::Chrome;

@@ -3,7 +3,7 @@
 use super::{Pager, parse_page, with_query};
 use crate::accounts::directory::{self, AuditEntry};
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

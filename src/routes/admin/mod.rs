@@ -5,7 +5,7 @@ pub mod actions;
 pub mod audit;
 pub mod users;
 
-use crate::error::AppError;
+use crate::web::AppError;
 
 /// Links to the neighbouring pages of a paged list.
 pub struct Pager {

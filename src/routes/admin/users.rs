@@ -3,7 +3,7 @@
 use super::{Pager, parse_page, when, with_query};
 use crate::accounts::directory::{self, AccountSummary};
 use crate::domain::{Role, UserId};
-use crate::error::AppError;
+use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};

@@ -1,11 +1,10 @@
-//! Rate limits over the shared `throttle_events` log, so every instance sees the same
-//! counts: "N events per window", then a wait that doubles with each event past N.
+//! Rate-limit policies ("N per window") and the deployment's limits: configuration types,
+//! read by `config`, enforced by `accounts::throttle`.
 
-use crate::db::{self, Conn, DbError};
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 
 /// At most `limit` events per `window`; past that, the wait after the latest event starts
-/// at [`FIRST_WAIT`] and doubles with every further event, up to the whole window.
+/// at `accounts::throttle::FIRST_WAIT` and doubles with every further event, up to the whole window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     pub limit: u32,
@@ -40,11 +39,6 @@ impl Default for Limits {
     }
 }
 
-/// Events older than this are of no use to any policy and are swept away.
-pub const MAX_WINDOW: TimeDelta = TimeDelta::days(1);
-
-pub const FIRST_WAIT: TimeDelta = TimeDelta::seconds(30);
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid rate limit {0:?}: expected COUNT/DURATION, like 5/15m, 20/1h or 3/30s")]
 pub struct PolicyError(String);
@@ -72,52 +66,6 @@ impl Policy {
         }
         Ok(Self { limit, window })
     }
-
-    /// How long to wait after `latest`, given `count` events in the window.
-    fn wait(&self, count: i64) -> TimeDelta {
-        let excess = u32::try_from(count - i64::from(self.limit)).unwrap_or(0).min(20);
-        FIRST_WAIT.checked_mul(1 << excess).unwrap_or(self.window).min(self.window)
-    }
-}
-
-/// Seconds until `bucket` may be used again under `policy`, or `None` if it may now.
-pub fn retry_after(
-    conn: &mut Conn,
-    bucket: &str,
-    policy: Policy,
-    now: NaiveDateTime,
-) -> Result<Option<u64>, DbError> {
-    let (count, latest) = db::throttle::recent(conn, bucket, now - policy.window)?;
-    let Some(latest) = latest.filter(|_| count >= i64::from(policy.limit)) else {
-        return Ok(None);
-    };
-    let free_at = latest + policy.wait(count);
-    Ok((free_at > now).then(|| u64::try_from((free_at - now).num_seconds()).unwrap_or(0).max(1)))
-}
-
-/// The longest wait among several buckets, each under its own policy.
-pub fn longest_wait(
-    conn: &mut Conn,
-    checks: &[(&str, Policy)],
-    now: NaiveDateTime,
-) -> Result<Option<u64>, DbError> {
-    let mut longest = None;
-    for (bucket, policy) in checks {
-        longest = longest.max(retry_after(conn, bucket, *policy, now)?);
-    }
-    Ok(longest)
-}
-
-pub fn record(conn: &mut Conn, buckets: &[&str], now: NaiveDateTime) -> Result<(), DbError> {
-    for bucket in buckets {
-        db::throttle::record(conn, bucket, now)?;
-    }
-    Ok(())
-}
-
-/// Deletes events no policy can still count; run periodically.
-pub async fn purge_old(db: &db::Db) -> Result<usize, DbError> {
-    db.run(|conn| db::throttle::delete_older_than(conn, db::now() - MAX_WINDOW).map_err(DbError::from)).await
 }
 
 #[cfg(test)]
@@ -132,13 +80,5 @@ mod tests {
         for bad in ["", "5", "5/", "/15m", "0/15m", "5/0m", "5/15", "5/15y", "-1/1h", "x/1h", "5/m"] {
             assert!(Policy::parse(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_wait_doubles_past_the_limit_up_to_the_window() {
-        let policy = Policy { limit: 5, window: TimeDelta::minutes(15) };
-        let waits: Vec<i64> = (5..=11).map(|n| policy.wait(n).num_seconds()).collect();
-        assert_eq!(waits, [30, 60, 120, 240, 480, 900, 900]);
-        assert_eq!(policy.wait(1_000_000), TimeDelta::minutes(15));
     }
 }
