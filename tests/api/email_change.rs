@@ -287,3 +287,17 @@ async fn confirm_verify_and_revert_work_on_sqlite_too() {
     assert_eq!(email_of(&app, "quinn").0, "quinn@example.com");
     assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
 }
+
+#[tokio::test]
+async fn a_revert_before_the_confirmation_cancels_the_pending_change() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    let browser = app.logged_in("rosa").await;
+    ask_to_change(&browser, PASSWORD, "rosa.thief@example.com").await;
+    let confirm =
+        link(&sink, "rosa.thief@example.com", CONFIRM_SUBJECT, "rosa", "/account/email/confirm/").await;
+    let revert = link(&sink, "rosa@example.com", NOTICE_SUBJECT, "rosa", "/account/email/revert/").await;
+    assert_eq!(location(&press(&app.browser(), &revert, &revert).await), "/login");
+    assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
+    assert_eq!(press(&app.browser(), "/login", &confirm).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(email_of(&app, "rosa").0, "rosa@example.com");
+}
