@@ -215,3 +215,8 @@ pub async fn verify(db: &Db, token: SecretToken, client: ClientInfo) -> Result<O
 pub async fn status(db: &Db, user: UserId) -> Result<Option<Address>, DbError> {
     db.run(move |conn| email_tokens::address_of(conn, user).map_err(DbError::from)).await
 }
+
+/// Deletes expired verification, change and revert links; for the periodic sweep.
+pub fn purge_expired(conn: &mut Conn) -> Result<usize, DbError> {
+    Ok(email_tokens::delete_expired(conn, db::now())?)
+}

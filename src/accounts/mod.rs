@@ -5,6 +5,7 @@ pub mod audit;
 pub mod directory;
 pub mod email_change;
 pub mod email_verification;
+pub mod emails;
 pub mod hashing;
 pub mod login;
 pub mod password_change;
@@ -17,6 +18,27 @@ pub mod throttle;
 pub mod token;
 
 pub use hashing::PasswordHasher;
+
+use crate::db::{Db, DbError};
+
+/// What the periodic sweep removed: expired sessions, stale throttle events, dead links.
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub sessions: usize,
+    pub throttle_events: usize,
+    pub reset_tokens: usize,
+    pub email_tokens: usize,
+}
+
+/// Deletes rows that can no longer mean anything; run periodically by `serve`.
+pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
+    Ok(Swept {
+        sessions: sessions::purge_expired(db).await?,
+        throttle_events: throttle::purge_old(db).await?,
+        reset_tokens: db.run(password_reset::purge_expired).await?,
+        email_tokens: db.run(email_verification::purge_expired).await?,
+    })
+}
 
 /// Who is on the other end of a request, as far as a use case needs to know.
 #[derive(Debug, Clone, Default)]

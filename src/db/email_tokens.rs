@@ -196,3 +196,8 @@ pub fn pending_of(
         .first(conn)
         .optional()
 }
+
+/// Deletes links past their expiry; the periodic sweep's.
+pub fn delete_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(tokens::table.filter(tokens::expires_at.le(now))).execute(conn)
+}

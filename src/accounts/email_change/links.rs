@@ -3,7 +3,7 @@
 
 use crate::accounts::ClientInfo;
 use crate::accounts::audit::{self, Action, Event};
-use crate::accounts::password_reset;
+use crate::accounts::password_reset::{self, Pacing};
 use crate::accounts::token::SecretToken;
 use crate::db::email_tokens::{self, LinkOwner, Purpose, Taken};
 use crate::db::{self, Conn, Db, DbError};
@@ -102,10 +102,10 @@ pub async fn revert_change(
             // Older notices keep working; the changes they warned of came first.
             email_tokens::delete_newer_of(conn, user, Purpose::Revert, taken.id)?;
             let ended = db::sessions::delete_all_of(conn, user)?;
-            // A reset link mailed to the thief's address must not outlive the revert.
-            db::reset_tokens::delete_all_of(conn, user)?;
             let profile = db::users::profile(conn, user)?.ok_or(LinkError::Invalid)?;
-            let issued = password_reset::issue(conn, &queue, &profile, now)?;
+            // Never refused for pacing, and it supersedes every older reset link: one
+            // mailed to the thief's address must not outlive the revert.
+            let issued = password_reset::issue(conn, &queue, &profile, now, Pacing::Resend)?;
             let details =
                 format!("{current} -> {}; ended {ended} session(s); reset link: {issued:?}", taken.email);
             let event = Event { details: &details, ..Event::by(user, Action::EmailChangeReverted, &client) };
