@@ -198,6 +198,14 @@ async fn confirms_racing_each_other_and_a_registration_for_one_address_let_exact
         statuses.iter().all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::UNPROCESSABLE_ENTITY),
         "{statuses:?}"
     );
+    // Each confirm that lost is in the audit log.
+    let lost = confirmed.iter().filter(|r| r.status() == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let refusals: i64 = audit_events::table
+        .filter(audit_events::action.eq("email.change_refused"))
+        .count()
+        .get_result(&mut app.db())
+        .unwrap();
+    assert_eq!(usize::try_from(refusals).unwrap(), lost);
     let holders: i64 =
         users::table.filter(users::email.eq("prize@example.com")).count().get_result(&mut app.db()).unwrap();
     assert_eq!(holders, 1);

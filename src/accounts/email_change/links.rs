@@ -63,18 +63,42 @@ fn take(conn: &mut Conn, purpose: Purpose, token: &SecretToken) -> Result<(Taken
 /// Makes the address the link was sent to the account's, if no other account has it by
 /// now (checked again here, and by the unique index against a concurrent taker).
 pub async fn confirm_change(db: &Db, token: SecretToken, client: ClientInfo) -> Result<UserId, LinkError> {
-    db.transaction::<_, LinkError>(move |conn| {
-        let (taken, old) = take(conn, Purpose::Change, &token)?;
-        let user = UserId(taken.user_id);
-        if email_tokens::taken_by_other(conn, &taken.email, user)? {
-            return Err(LinkError::Taken);
-        }
-        email_tokens::set_confirmed_address(conn, user, &taken.email, db::now())?;
-        // Links to confirm the old address have nothing left to confirm.
-        email_tokens::delete_of(conn, user, Purpose::Verify)?;
-        let details = format!("{old} -> {}", taken.email);
-        audit::record(conn, &Event { details: &details, ..Event::by(user, Action::EmailChanged, &client) })?;
-        Ok(user)
+    let (digest, audit_client) = (token.digest(), client.clone());
+    let confirmed = db
+        .transaction::<_, LinkError>(move |conn| {
+            let (taken, old) = take(conn, Purpose::Change, &token)?;
+            let user = UserId(taken.user_id);
+            if email_tokens::taken_by_other(conn, &taken.email, user)? {
+                return Err(LinkError::Taken);
+            }
+            email_tokens::set_confirmed_address(conn, user, &taken.email, db::now())?;
+            // Links to confirm the old address have nothing left to confirm.
+            email_tokens::delete_of(conn, user, Purpose::Verify)?;
+            let details = format!("{old} -> {}", taken.email);
+            audit::record(
+                conn,
+                &Event { details: &details, ..Event::by(user, Action::EmailChanged, &client) },
+            )?;
+            Ok(user)
+        })
+        .await;
+    if let Err(LinkError::Taken) = confirmed {
+        audit_taken(db, Purpose::Change, digest, audit_client).await?;
+    }
+    confirmed
+}
+
+/// A link refused because another account has its address is audited on its own, once
+/// the transaction that tried it has rolled back (keeping the link).
+async fn audit_taken(db: &Db, purpose: Purpose, digest: String, client: ClientInfo) -> Result<(), DbError> {
+    db.transaction::<_, DbError>(move |conn| {
+        let Some(owner) = email_tokens::find_live(conn, purpose, &digest, db::now())? else { return Ok(()) };
+        let details = format!("refused: {} belongs to another account now", owner.link_email);
+        let event = Event {
+            details: &details,
+            ..Event::by(UserId(owner.user_id), Action::EmailChangeRefused, &client)
+        };
+        audit::record(conn, &event)
     })
     .await
 }
@@ -87,8 +111,8 @@ pub async fn revert_change(
     token: SecretToken,
     client: ClientInfo,
 ) -> Result<UserId, LinkError> {
-    let queue = outbox.clone();
-    let user = db
+    let (queue, digest, audit_client) = (outbox.clone(), token.digest(), client.clone());
+    let reverted = db
         .transaction::<_, LinkError>(move |conn| {
             let (taken, current) = take(conn, Purpose::Revert, &token)?;
             let user = UserId(taken.user_id);
@@ -112,7 +136,11 @@ pub async fn revert_change(
             audit::record(conn, &event)?;
             Ok(user)
         })
-        .await?;
-    outbox.wake();
-    Ok(user)
+        .await;
+    match reverted {
+        Ok(_) => outbox.wake(),
+        Err(LinkError::Taken) => audit_taken(db, Purpose::Revert, digest, audit_client).await?,
+        Err(_) => {}
+    }
+    reverted
 }
