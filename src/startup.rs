@@ -48,7 +48,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let mailer = Mailer::from_settings(&settings)?;
+        let mailer = Mailer::new(settings.smtp_url.as_ref(), &settings.mail_from)?;
         let outbox = Outbox::new(
             settings.public_url.clone(),
             Sealer::new(settings.secret_bytes(), Purpose::OutboxBody),

@@ -2,6 +2,7 @@
 
 pub mod administration;
 pub mod audit;
+pub mod create_admin;
 pub mod directory;
 pub mod email_change;
 pub mod email_verification;

@@ -15,7 +15,7 @@ use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Policy;
 use crate::db::{self, Conn, Db, DbError, reset_tokens::TokenOwner, users::Profile};
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{Email, Password, SecretField, UserId};
 use crate::mail::Outbox;
 use crate::mail::compose::{self, ChangedBy};
 use chrono::{NaiveDateTime, TimeDelta};
@@ -179,8 +179,8 @@ pub async fn check_link(db: &Db, token: &SecretToken) -> Result<Option<TokenOwne
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct NewPasswordInput {
-    pub password: String,
-    pub confirm_password: String,
+    pub password: SecretField,
+    pub confirm_password: SecretField,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -217,7 +217,7 @@ pub async fn complete_reset(
 ) -> Result<UserId, ResetError> {
     let owner = check_link(db, &token).await?.ok_or(ResetError::InvalidLink)?;
     let mut errors = NewPasswordErrors::default();
-    let password = Password::parse(&input.password, &owner.username, &owner.email)
+    let password = Password::parse(input.password.expose(), &owner.username, &owner.email)
         .map_err(|e| errors.password = Some(e.to_string()))
         .ok();
     if input.password != input.confirm_password {

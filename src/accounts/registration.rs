@@ -6,9 +6,8 @@ use super::throttle::{self, Bucket};
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
-use crate::domain::{Email, Password, Role, UserId, Username};
+use crate::domain::{Email, Password, Role, SecretField, UserId, Username};
 use crate::mail::Outbox;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// The form as typed; nothing here has been checked yet.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -16,10 +15,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub struct RegistrationInput {
     pub username: String,
     pub email: String,
-    #[serde(skip_serializing)]
-    pub password: String,
-    #[serde(skip_serializing)]
-    pub confirm_password: String,
+    pub password: SecretField,
+    pub confirm_password: SecretField,
 }
 
 /// One message per field that was refused.
@@ -78,7 +75,7 @@ pub async fn register(
     let mut errors = FieldErrors::default();
     let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
     let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
-    let password = Password::parse(&input.password, input.username.trim(), input.email.trim())
+    let password = Password::parse(input.password.expose(), input.username.trim(), input.email.trim())
         .map_err(|e| errors.password = Some(e.to_string()))
         .ok();
     if input.password != input.confirm_password {
@@ -126,13 +123,10 @@ pub async fn register(
     }
 }
 
+/// Whether the registration's transaction failed on a unique index (a race for the name
+/// or address); it is typed as `anyhow` because composing the email can fail too.
 fn is_unique_violation(e: &anyhow::Error) -> bool {
-    let unique =
-        |e: &DieselError| matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _));
-    match (e.downcast_ref::<DbError>(), e.downcast_ref::<DieselError>()) {
-        (Some(DbError::Query(e)), _) | (_, Some(e)) => unique(e),
-        _ => false,
-    }
+    matches!(e.downcast_ref::<DbError>(), Some(DbError::UniqueViolation))
 }
 
 fn taken(

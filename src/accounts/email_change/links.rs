@@ -9,7 +9,6 @@ use crate::db::email_tokens::{self, LinkOwner, Purpose, Taken};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::UserId;
 use crate::mail::Outbox;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -25,17 +24,17 @@ pub enum LinkError {
 
 impl From<DbError> for LinkError {
     fn from(e: DbError) -> Self {
-        Self::Unexpected(e.into())
+        match e {
+            // Lost a race for the address: the unique index decides, the transaction rolls back.
+            DbError::UniqueViolation => Self::Taken,
+            e => Self::Unexpected(e.into()),
+        }
     }
 }
 
-impl From<DieselError> for LinkError {
-    fn from(e: DieselError) -> Self {
-        match e {
-            // Lost a race for the address: the unique index decides, the transaction rolls back.
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Taken,
-            e => Self::Unexpected(e.into()),
-        }
+impl From<diesel::result::Error> for LinkError {
+    fn from(e: diesel::result::Error) -> Self {
+        DbError::from(e).into()
     }
 }
 
