@@ -24,6 +24,7 @@ mod login_race;
 mod outbox;
 mod password_change;
 mod password_reset;
+mod query_budget;
 mod register;
 mod sessions;
 mod sqlite;
