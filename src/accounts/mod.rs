@@ -2,6 +2,7 @@
 
 pub mod administration;
 pub mod audit;
+pub mod audit_log;
 pub mod create_admin;
 pub mod directory;
 pub mod email_change;
@@ -9,6 +10,7 @@ pub mod email_verification;
 pub mod emails;
 pub mod hashing;
 pub mod login;
+pub mod overview;
 pub mod password_change;
 pub mod password_reset;
 pub mod registration;

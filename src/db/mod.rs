@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod throttle;
 pub mod users;
 

@@ -105,6 +105,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    throttle_refusals (day, kind) {
+        day -> Text,
+        kind -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -121,4 +129,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     email_tokens,
     throttle_events,
+    throttle_refusals,
 );

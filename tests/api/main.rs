@@ -5,6 +5,7 @@ mod helpers;
 mod support;
 
 mod access;
+mod accessibility;
 mod account_sessions;
 mod admin;
 mod admin_reset;
