@@ -146,6 +146,8 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's 5 s keep-alive: never reuse a connection it may be closing.
+            .pool_idle_timeout(Duration::from_secs(3))
             .build()
             .expect("building the HTTP client");
         Self { base: base.to_owned(), client, jar }
