@@ -6,9 +6,11 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod email_verification;
 mod limits;
 mod secret;
 
+pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
@@ -32,6 +34,8 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// After SIGTERM, how long `/readyz` says 503 while requests are still served.
     pub shutdown_drain: Duration,
+    /// `EMAIL_VERIFICATION`: optional (default) or required.
+    pub email_verification: EmailVerification,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -147,6 +151,7 @@ impl Settings {
             outbox: OutboxSettings::default(),
             metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
             shutdown_drain: shutdown_drain(get)?,
+            email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,
         })
     }
 }
