@@ -30,9 +30,35 @@ pub enum Action {
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
     TwoFactorResetByAdmin,
+    EmailVerificationSent,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChangeRefused,
+    EmailChanged,
+    EmailChangeReverted,
 }
 
 impl Action {
+    /// Every action, for the audit log's filter.
+    pub const ALL: [Action; 16] = [
+        Self::AccountCreated,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::Logout,
+        Self::SessionRevoked,
+        Self::OtherSessionsRevoked,
+        Self::AllSessionsRevoked,
+        Self::PasswordChanged,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::AccountDeactivated,
+        Self::AccountReactivated,
+        Self::RoleChanged,
+        Self::AccountDeleted,
+        Self::ResetSentByAdmin,
+        Self::EmailRetried,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AccountCreated => "account.created",
@@ -57,6 +83,12 @@ impl Action {
             Self::RecoveryCodeUsed => "2fa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "2fa.recovery_codes_regenerated",
             Self::TwoFactorResetByAdmin => "2fa.reset_by_admin",
+            Self::EmailVerificationSent => "email.verification_sent",
+            Self::EmailVerified => "email.verified",
+            Self::EmailChangeRequested => "email.change_requested",
+            Self::EmailChangeRefused => "email.change_refused",
+            Self::EmailChanged => "email.changed",
+            Self::EmailChangeReverted => "email.change_reverted",
         }
     }
 }

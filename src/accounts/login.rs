@@ -22,6 +22,10 @@ pub enum LoginError {
     /// Only said after the right password, so it reveals nothing to a guesser.
     #[error("the account is deactivated")]
     Deactivated,
+    /// `EMAIL_VERIFICATION=required` and the address is not confirmed: only said after
+    /// the right password, and no session starts.
+    #[error("the email address is not confirmed")]
+    EmailUnverified,
     /// Too many recent failures for this account or from this address.
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
@@ -44,6 +48,7 @@ impl From<StartError> for LoginError {
         match e {
             // The password just verified is no longer the account's (or it was deactivated).
             StartError::CredentialsChanged => Self::InvalidCredentials,
+            StartError::EmailUnverified => Self::EmailUnverified,
             StartError::Db(e) => e.into(),
         }
     }
@@ -56,6 +61,8 @@ pub struct LoginRequest<'a> {
     pub client: ClientInfo,
     /// What a second step, if the account has one, needs from this first one.
     pub second_step: SecondStep,
+    /// Refuse an account whose address is not confirmed (`EMAIL_VERIFICATION=required`).
+    pub require_verified_email: bool,
 }
 
 pub struct LoggedIn {
@@ -117,7 +124,11 @@ pub async fn verify_password(
         true => Some(hasher.hash(&Password::already_verified(request.password)).await?),
         false => None,
     };
-    let proof = Proof { user: UserId(credentials.id), credentials_version: credentials.credentials_version };
+    let proof = Proof {
+        user: UserId(credentials.id),
+        credentials_version: credentials.credentials_version,
+        require_verified_email: request.require_verified_email,
+    };
     let second_step = request.second_step;
     Ok(PasswordVerified { proof, attempt, account_ip, rehashed, second_step })
 }
@@ -141,7 +152,11 @@ async fn admit(
                 (&account_ip, limits.login_account_ip),
                 (&Bucket::login_account(account, &identifier), limits.login_account),
             ];
-            Ok((credentials, throttle::admit(conn, &checks, db::now())?, account_ip))
+            let admitted = throttle::admit(conn, &checks, db::now())?;
+            if admitted.is_err() {
+                super::overview::count_refusal(conn)?;
+            }
+            Ok((credentials, admitted, account_ip))
         })
         .await?;
     let attempt = admitted.map_err(|refused| {
@@ -161,13 +176,14 @@ pub async fn start_session(
     kind: SessionKind,
     client: ClientInfo,
 ) -> Result<SecretToken, LoginError> {
+    let (user, attempt, audit_client) = (verified.proof.user, verified.attempt.clone(), client.clone());
     let started = db
         .transaction::<_, StartError>(move |conn| {
-            let (user, proof) = (verified.proof.user, verified.proof);
+            let proof = verified.proof;
             let started = match second_factor::hold(conn, proof, kind, &verified.second_step)? {
                 None => Ok(sessions::start(conn, proof, kind, &client, db::now())?),
                 Some(pending) => {
-                    // No session yet, but the same lock and check before the bookkeeping.
+                    // No session yet, but the same lock and checks before the bookkeeping.
                     sessions::check_current(conn, proof)?;
                     Err(pending)
                 }
@@ -179,8 +195,14 @@ pub async fn start_session(
             throttle::clear(conn, &verified.account_ip)?;
             Ok(started)
         })
-        .await?;
-    started.map_err(|pending| LoginError::SecondFactorRequired { pending })
+        .await;
+    if let Err(StartError::EmailUnverified) = started {
+        // The right password: not a guess, so it counts against no limit.
+        let failure =
+            Failure { account: Some(user), reason: "email address not confirmed", give_back: Some(attempt) };
+        record_failure(db, "", failure, audit_client).await?;
+    }
+    started?.map_err(|pending| LoginError::SecondFactorRequired { pending })
 }
 
 struct Failure {

@@ -86,10 +86,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     throttle_events (id) {
         id -> BigInt,
         bucket -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    throttle_refusals (day, kind) {
+        day -> Text,
+        kind -> Text,
+        count -> BigInt,
     }
 }
 
@@ -117,6 +137,7 @@ diesel::table! {
         token_hash -> Text,
         user_id -> BigInt,
         credentials_version -> BigInt,
+        require_verified -> Bool,
         remember -> Bool,
         next_path -> Nullable<Text>,
         failures -> Integer,
@@ -138,6 +159,7 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -147,7 +169,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
     password_reset_tokens,
+    email_tokens,
     throttle_events,
+    throttle_refusals,
     two_factor,
     recovery_codes,
     pending_sign_ins,

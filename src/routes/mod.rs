@@ -1,5 +1,6 @@
 //! The route table, read top to bottom, with a 404 page for everything else.
 
+mod account_email;
 mod account_password;
 mod account_sessions;
 mod admin;
@@ -15,6 +16,7 @@ mod not_found;
 mod password_reset;
 mod register;
 mod two_factor;
+mod verify_email;
 
 use actix_web::web;
 
@@ -34,6 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dashboard", web::get().to(dashboard::show))
         .route("/editor", web::get().to(editor::show))
         .route("/admin", web::get().to(admin::users::list))
+        .route("/admin/overview", web::get().to(admin::overview::show))
+        .route("/admin/users/bulk", web::post().to(admin::bulk::apply))
+        .route("/admin/users/{id}", web::get().to(admin::account::show))
         .route("/admin/users/{id}/toggle-active", web::post().to(admin::actions::toggle_active))
         .route("/admin/users/{id}/role", web::post().to(admin::actions::set_role))
         .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
@@ -41,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/reset-2fa", web::post().to(admin::actions::reset_two_factor))
         .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
         .route("/admin/audit", web::get().to(admin::audit::show))
+        .route("/admin/audit.csv", web::get().to(admin::audit_csv::export))
         .route("/admin/emails", web::get().to(admin_emails::show))
         .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .route("/account/password", web::get().to(account_password::form))
@@ -50,6 +56,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/2fa/totp/confirm", web::post().to(two_factor::confirm))
         .route("/account/2fa/recovery-codes", web::post().to(two_factor::regenerate))
         .route("/account/2fa/disable", web::post().to(two_factor::disable))
+        .route("/account/email", web::get().to(account_email::form))
+        .route("/account/email", web::post().to(account_email::submit))
+        .route("/account/email/confirm/{token}", web::get().to(account_email::confirm_form))
+        .route("/account/email/confirm/{token}", web::post().to(account_email::confirm))
+        .route("/account/email/revert/{token}", web::get().to(account_email::revert_form))
+        .route("/account/email/revert/{token}", web::post().to(account_email::revert))
+        .route("/account/verify-email", web::post().to(verify_email::resend_from_dashboard))
         .route("/account/sessions", web::get().to(account_sessions::show))
         .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
         .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
@@ -57,5 +70,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password-reset", web::post().to(password_reset::request))
         .route("/password-reset/{token}", web::get().to(password_reset::link_form))
         .route("/password-reset/{token}", web::post().to(password_reset::reset))
+        .route("/verify-email", web::get().to(verify_email::request_form))
+        .route("/verify-email", web::post().to(verify_email::request))
+        .route("/verify-email/{token}", web::get().to(verify_email::link_form))
+        .route("/verify-email/{token}", web::post().to(verify_email::verify))
         .default_service(web::to(not_found::show));
 }

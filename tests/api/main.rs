@@ -5,12 +5,17 @@ mod helpers;
 mod support;
 
 mod access;
+mod accessibility;
 mod account_sessions;
 mod admin;
 mod admin_reset;
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
+mod email_change;
+mod email_required;
+mod email_verification;
 mod faults;
 mod fuzz;
 mod hardening;

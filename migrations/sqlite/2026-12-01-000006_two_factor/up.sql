@@ -24,6 +24,7 @@ CREATE TABLE pending_sign_ins (
     token_hash          TEXT      NOT NULL UNIQUE,
     user_id             BIGINT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     credentials_version BIGINT    NOT NULL,
+    require_verified    BOOLEAN   NOT NULL,
     remember            BOOLEAN   NOT NULL,
     next_path           TEXT,
     failures            INTEGER   NOT NULL DEFAULT 0,

@@ -53,6 +53,7 @@ pub fn hold(
             token_hash: &token.digest(),
             user_id: user.0,
             credentials_version: proof.credentials_version,
+            require_verified: proof.require_verified_email,
             remember,
             next_path: step.next.as_deref(),
             expires_at: now + PENDING_LIFETIME,
@@ -169,11 +170,17 @@ fn decide(
     if db::sign_ins::delete_pending(conn, pending.id)? != 1 {
         return Ok(Outcome::Failed(CodeError::NoPending));
     }
-    let proof = Proof { user, credentials_version: pending.credentials_version };
+    let proof = Proof {
+        user,
+        credentials_version: pending.credentials_version,
+        require_verified_email: pending.require_verified,
+    };
     let kind_of_session = SessionKind::Browser { remember: pending.remember };
     let token = match sessions::start(conn, proof, kind_of_session, client, now) {
         Ok(token) => token,
-        Err(StartError::CredentialsChanged) => return Ok(Outcome::Failed(CodeError::NoPending)),
+        Err(StartError::CredentialsChanged | StartError::EmailUnverified) => {
+            return Ok(Outcome::Failed(CodeError::NoPending));
+        }
         Err(StartError::Db(e)) => return Err(e.into()),
     };
     if kind == CodeKind::Recovery {

@@ -80,10 +80,10 @@ async fn an_admin_turns_an_accounts_2fa_off_audited_and_the_owner_emailed() {
     assert_eq!(user.submit("/dashboard", &action, &[]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(admin.post_form(&action, &[]).await.status(), StatusCode::FORBIDDEN, "no CSRF token");
     assert_eq!(location(&app.browser().login("jorun", PASSWORD, false).await), "/login/2fa");
-    let admin_page = admin.get_html("/admin").await;
-    assert!(admin_page.contains(&format!("action=\"{action}\"")));
-    let response = admin.submit("/admin", &action, &[("return_to", "/admin")]).await;
-    assert_eq!(location(&response), "/admin");
+    let page = format!("/admin/users/{id}");
+    assert!(admin.get_html(&page).await.contains(&format!("action=\"{action}\"")));
+    let response = admin.submit(&page, &action, &[("return_to", &page)]).await;
+    assert_eq!(location(&response), page);
     assert_eq!(location(&app.browser().login("jorun", PASSWORD, false).await), "/dashboard");
     let notice = sink.wait_for(1).await;
     assert!(notice.iter().any(|m| m.to == ["jorun@example.com"] && m.subject().contains("administrator")));
