@@ -108,6 +108,10 @@ async fn five_wrong_codes_end_the_pending_sign_in() {
     let right = browser.submit("/login", "/login/2fa", &[("code", &phone.code(0))]).await;
     assert_eq!(location(&right), "/login");
     assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
+    use diesel::prelude::*;
+    use gatehouse::db::schema::audit_events::dsl::*;
+    let failed: i64 = audit_events.filter(action.eq("2fa.failed")).count().get_result(&mut app.db()).unwrap();
+    assert_eq!(failed, 5, "every wrong code is audited");
 }
 
 #[tokio::test]

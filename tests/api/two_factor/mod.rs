@@ -1,6 +1,7 @@
 //! Two-factor authentication over HTTP: codes are computed here from the secret the setup
 //! page shows, as an authenticator app would.
 
+mod chromium;
 mod enrolment;
 mod login;
 mod remembered;
@@ -12,6 +13,13 @@ use reqwest::StatusCode;
 pub struct Phone(totp_rs::Totp);
 
 impl Phone {
+    /// The app, set up from the base32 key as typed off the page.
+    pub fn from_base32(secret: &str) -> Self {
+        let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_bytes().to_vec();
+        assert_eq!(bytes.len(), 20);
+        Self(totp_rs::Builder::new().with_secret(bytes).build().unwrap())
+    }
+
     /// The code for the current step moved by `offset` steps.
     pub fn code(&self, offset: i64) -> String {
         let step = now() / 30 + offset;
@@ -54,10 +62,7 @@ pub async fn start_setup(browser: &Browser) -> (Phone, String) {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     let secret = element_text(&html, "totp-secret").expect("the base32 secret on the page");
-    let bytes = totp_rs::Secret::try_from_base32(&secret).unwrap().as_bytes().to_vec();
-    assert_eq!(bytes.len(), 20);
-    let totp = totp_rs::Builder::new().with_secret(bytes).build().unwrap();
-    (Phone(totp), html)
+    (Phone::from_base32(&secret), html)
 }
 
 /// Turns 2FA on for a logged-in browser, confirming with the previous step's code (so the
