@@ -1,5 +1,6 @@
 //! Building the application: pool, migrations, state, middleware, routes, listener.
 
+use crate::accounts::signing_keys::Keyring;
 use crate::accounts::{PasswordHasher, sessions, throttle};
 use crate::config::Settings;
 use crate::db::{self, Db};
@@ -50,7 +51,10 @@ impl Application {
         let mailer = Mailer::from_settings(&settings)?;
         let outbox = Outbox::new(settings.public_url.clone());
         let outbox_settings = settings.outbox.clone();
-        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone() });
+        let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
+        keyring.ensure(&db).await?;
+        let document = Data::new(routes::api::Document(serde_json::to_string(&routes::api::document())?));
+        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone(), keyring });
         let server = HttpServer::new(move || {
             let settings = &state.settings;
             // `wrap` order: the last one wrapped sees the request first.
@@ -60,6 +64,7 @@ impl Application {
                     crate::web::AppError::BadRequest(format!("The query string could not be read ({e})"))
                         .into()
                 }))
+                .configure(|cfg| routes::api::configure(cfg, &settings.api, &document))
                 .configure(routes::configure)
                 .wrap(from_fn(web::error::render_errors))
                 .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())

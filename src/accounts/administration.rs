@@ -41,6 +41,7 @@ impl From<diesel::result::Error> for AdminError {
 pub enum Outcome {
     Deactivated { username: String, sessions_ended: usize },
     Reactivated { username: String },
+    ActiveUnchanged { username: String, active: bool },
     RoleSet { username: String, role: Role },
     RoleUnchanged { username: String, role: Role },
     SessionsRevoked { username: String, sessions_ended: usize },
@@ -50,7 +51,7 @@ pub enum Outcome {
 impl Outcome {
     /// Whether anything changed (an unchanged role is said as information, not success).
     pub fn changed(&self) -> bool {
-        !matches!(self, Self::RoleUnchanged { .. })
+        !matches!(self, Self::RoleUnchanged { .. } | Self::ActiveUnchanged { .. })
     }
 }
 
@@ -61,6 +62,10 @@ impl fmt::Display for Outcome {
                 write!(f, "{username} has been deactivated; {} ended.", sessions(*sessions_ended))
             }
             Self::Reactivated { username } => write!(f, "{username} has been reactivated."),
+            Self::ActiveUnchanged { username, active: true } => write!(f, "{username} is already active."),
+            Self::ActiveUnchanged { username, active: false } => {
+                write!(f, "{username} is already deactivated.")
+            }
             Self::RoleSet { username, role } => write!(f, "{username} now has the role {role}."),
             Self::RoleUnchanged { username, role } => write!(f, "{username} already has the role {role}."),
             Self::SessionsRevoked { username, sessions_ended } => {
@@ -82,9 +87,23 @@ pub async fn toggle_active(
     target: UserId,
     client: ClientInfo,
 ) -> Result<Outcome, AdminError> {
+    set_active(db, actor, target, None, client).await
+}
+
+/// Makes the account active or not (`None`: the other way from now), under the same rules.
+pub async fn set_active(
+    db: &Db,
+    actor: UserId,
+    target: UserId,
+    want: Option<bool>,
+    client: ClientInfo,
+) -> Result<Outcome, AdminError> {
     db.transaction(move |conn| {
         let account = begin(conn, actor, target)?;
         let username = account.username.clone();
+        if want == Some(account.is_active) {
+            return Ok(Outcome::ActiveUnchanged { username, active: account.is_active });
+        }
         if !account.is_active {
             db::users::set_active(conn, target, true, db::now())?;
             record(conn, Action::AccountReactivated, actor, &account, "active: false -> true", &client)?;
@@ -132,7 +151,7 @@ pub async fn set_role(
     .await
 }
 
-/// Ends every session of the account.
+/// Ends every session of the account, API logins and personal access tokens included.
 pub async fn revoke_sessions(
     db: &Db,
     actor: UserId,
@@ -142,7 +161,9 @@ pub async fn revoke_sessions(
     db.transaction(move |conn| {
         let account = begin(conn, actor, target)?;
         let sessions_ended = db::sessions::delete_all_of(conn, target)?;
-        let details = format!("{} ended", sessions(sessions_ended));
+        let tokens_ended = db::personal_tokens::delete_all_of(conn, target.0)?;
+        let details =
+            format!("{} ended; {tokens_ended} personal access token(s) revoked", sessions(sessions_ended));
         record(conn, Action::AllSessionsRevoked, actor, &account, &details, &client)?;
         Ok(Outcome::SessionsRevoked { username: account.username, sessions_ended })
     })

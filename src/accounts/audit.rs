@@ -24,6 +24,9 @@ pub enum Action {
     AccountDeleted,
     ResetSentByAdmin,
     EmailRetried,
+    RefreshTokenReused,
+    PersonalTokenCreated,
+    PersonalTokenRevoked,
 }
 
 impl Action {
@@ -45,6 +48,9 @@ impl Action {
             Self::AccountDeleted => "account.deleted",
             Self::ResetSentByAdmin => "password.reset_sent_by_admin",
             Self::EmailRetried => "email.retried",
+            Self::RefreshTokenReused => "session.refresh_token_reused",
+            Self::PersonalTokenCreated => "token.created",
+            Self::PersonalTokenRevoked => "token.revoked",
         }
     }
 }

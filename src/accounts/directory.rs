@@ -71,6 +71,30 @@ pub async fn accounts(db: &Db, search: &str, page: i64) -> Result<Paged<AccountS
     .await
 }
 
+/// One account as the admin API shows it, or `None` for an unknown id.
+pub async fn account(db: &Db, id: UserId) -> Result<Option<AccountSummary>, DbError> {
+    db.run(move |conn| {
+        let Some(profile) = db::users::profile(conn, id)? else { return Ok(None) };
+        let roles = db::users::roles_of(conn, id)?;
+        Ok(Some(AccountSummary {
+            id,
+            username: profile.username,
+            email: profile.email,
+            roles,
+            is_active: profile.is_active,
+            created_at: profile.created_at,
+            last_login_at: profile.last_login_at,
+            live_sessions: 0,
+        }))
+    })
+    .await
+}
+
+/// Whether the account's email address is verified (false for an unknown account).
+pub async fn email_verified(db: &Db, id: UserId) -> Result<bool, DbError> {
+    db.run(move |conn| Ok(db::users::email_verified(conn, id).unwrap_or(false))).await
+}
+
 pub struct AuditEntry {
     pub row: AuditRow,
     /// The usernames of the actor and the target, while those accounts exist.

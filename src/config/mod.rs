@@ -6,9 +6,11 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod api;
 mod limits;
 mod secret;
 
+pub use api::{ApiSettings, parse_duration};
 pub use limits::{Limits, Policy, PolicyError};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
@@ -28,6 +30,7 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub limits: Limits,
     pub outbox: OutboxSettings,
+    pub api: ApiSettings,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -143,6 +146,7 @@ impl Settings {
             db_pool_size: 10,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
+            api: api::api_settings(get)?,
         })
     }
 }

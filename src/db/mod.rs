@@ -5,9 +5,12 @@ pub mod audit;
 mod connection;
 mod migrations;
 pub mod outbox;
+pub mod personal_tokens;
+pub mod refresh_tokens;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod signing_keys;
 pub mod throttle;
 pub mod users;
 

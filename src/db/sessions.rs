@@ -17,6 +17,7 @@ pub struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub user_agent: &'a str,
     pub ip: &'a str,
+    pub kind: &'a str,
 }
 
 #[derive(Queryable, Clone)]
@@ -29,6 +30,7 @@ pub struct SessionRow {
     pub expires_at: NaiveDateTime,
     pub user_agent: String,
     pub ip: String,
+    pub kind: String,
 }
 
 /// A session joined with its account: everything a request needs, in one query.
@@ -49,6 +51,7 @@ type SessionColumns = (
     sessions::expires_at,
     sessions::user_agent,
     sessions::ip,
+    sessions::kind,
 );
 
 const SESSION_COLUMNS: SessionColumns = (
@@ -60,6 +63,7 @@ const SESSION_COLUMNS: SessionColumns = (
     sessions::expires_at,
     sessions::user_agent,
     sessions::ip,
+    sessions::kind,
 );
 
 pub fn insert(conn: &mut Conn, session: &NewSession<'_>) -> QueryResult<SessionRecordId> {
@@ -76,7 +80,7 @@ pub fn find_with_account(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<SessionWithAccount>> {
-    let rows: Vec<(SessionRow, String, String, bool, Option<String>)> = sessions::table
+    let rows = sessions::table
         .inner_join(users::table)
         .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
         .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
@@ -84,12 +88,37 @@ pub fn find_with_account(
         .filter(sessions::expires_at.gt(now))
         .select((SESSION_COLUMNS, users::username, users::email, users::is_active, roles::name.nullable()))
         .load(conn)?;
+    Ok(collect(rows))
+}
+
+/// The unexpired session with this id and kind (an access token's `sid`), its account
+/// and the account's roles: the same one query as [`find_with_account`].
+pub fn find_by_id_with_account(
+    conn: &mut Conn,
+    id: SessionRecordId,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionWithAccount>> {
+    let rows = sessions::table
+        .inner_join(users::table)
+        .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
+        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+        .filter(sessions::id.eq(id.0))
+        .filter(sessions::kind.eq(kind))
+        .filter(sessions::expires_at.gt(now))
+        .select((SESSION_COLUMNS, users::username, users::email, users::is_active, roles::name.nullable()))
+        .load(conn)?;
+    Ok(collect(rows))
+}
+
+type Joined = (SessionRow, String, String, bool, Option<String>);
+
+/// One row per role (or one with none): the session once, with every role name.
+fn collect(rows: Vec<Joined>) -> Option<SessionWithAccount> {
     let mut rows = rows.into_iter();
-    let Some((session, username, email, is_active, first_role)) = rows.next() else {
-        return Ok(None);
-    };
+    let (session, username, email, is_active, first_role) = rows.next()?;
     let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.4)).collect();
-    Ok(Some(SessionWithAccount { session, username, email, is_active, role_names }))
+    Some(SessionWithAccount { session, username, email, is_active, role_names })
 }
 
 pub fn touch(conn: &mut Conn, id: SessionRecordId, at: NaiveDateTime) -> QueryResult<()> {
@@ -130,4 +159,9 @@ pub fn list_of(conn: &mut Conn, user: UserId, now: NaiveDateTime) -> QueryResult
         .order((sessions::last_seen_at.desc(), sessions::id.desc()))
         .select(SESSION_COLUMNS)
         .load(conn)
+}
+
+/// The account a session belongs to, if the session exists.
+pub fn owner_of(conn: &mut Conn, id: SessionRecordId) -> QueryResult<Option<UserId>> {
+    sessions::table.find(id.0).select(sessions::user_id).first(conn).optional().map(|id| id.map(UserId))
 }

@@ -22,6 +22,23 @@ pub enum AppError {
     InvalidToken,
     #[error("you do not have permission to see this page")]
     Forbidden,
+    /// API login: unknown user or wrong password, alike.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// API login: the right password of a deactivated account.
+    #[error("this account has been deactivated")]
+    AccountDeactivated,
+    /// A refresh token that is unknown, spent, or of a login that has ended.
+    #[error("the refresh token is invalid, expired or revoked")]
+    InvalidGrant,
+    /// A safety rule refused the change; the message (a sentence) says which.
+    #[error("{0}")]
+    Conflict(String),
+    /// An API body that parsed but does not hold what the route needs, field by field.
+    #[error("{message}")]
+    Unprocessable { message: String, fields: Vec<(String, String)> },
+    #[error("request bodies must be JSON (Content-Type: application/json)")]
+    NotJson,
     #[error("the form has expired or did not come from this site")]
     CsrfRejected,
     #[error("page not found")]
@@ -70,6 +87,12 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::LoginRequired { .. } | Self::InvalidToken => "invalid_token",
             Self::Forbidden => "forbidden",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDeactivated => "account_deactivated",
+            Self::InvalidGrant => "invalid_grant",
+            Self::Conflict(_) => "conflict",
+            Self::Unprocessable { .. } => "unprocessable_entity",
+            Self::NotJson => "unsupported_media_type",
             Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
@@ -90,6 +113,8 @@ impl AppError {
                 "Too many attempts. Please wait {} and try again. Forgotten your password? You can reset it.",
                 human_duration(*retry_after_secs)
             ),
+            Self::Conflict(sentence) => sentence.clone(),
+            Self::Unprocessable { message, .. } => message.clone(),
             other => capitalised(&other.to_string()),
         }
     }
@@ -104,6 +129,8 @@ struct Unrendered {
     offer_reset: bool,
     /// Unavailable or unexpected: the page must not depend on the database.
     bare: bool,
+    /// What was wrong with each field of an API body (422).
+    fields: Option<Vec<(String, String)>>,
 }
 
 impl ResponseError for AppError {
@@ -111,11 +138,13 @@ impl ResponseError for AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::InvalidToken | Self::InvalidCredentials | Self::InvalidGrant => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfRejected | Self::AccountDeactivated => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,6 +175,10 @@ impl ResponseError for AppError {
             message: self.message(),
             offer_reset: matches!(self, Self::TooManyRequests { .. }),
             bare: matches!(self, Self::Unavailable | Self::Unexpected(_)),
+            fields: match self {
+                Self::Unprocessable { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
         });
         response
     }
@@ -180,7 +213,10 @@ pub async fn render_errors(
     let (request, response) = res.into_parts();
     let status = response.status();
     let mut rendered = if is_api(request.path()) {
-        let body = serde_json::json!({ "error": error.code, "message": error.message });
+        let mut body = serde_json::json!({ "error": error.code, "message": error.message });
+        if let Some(fields) = error.fields {
+            body["fields"] = fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        }
         HttpResponse::build(status).json(body)
     } else {
         let chrome = match error.bare {

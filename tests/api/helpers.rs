@@ -79,6 +79,7 @@ impl TestApp {
             db_pool_size: 4,
             limits: Default::default(),
             outbox: OutboxSettings::default(),
+            api: Default::default(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
