@@ -88,17 +88,19 @@ pub async fn refresh(
         .transaction::<_, RefreshError>(move |conn| {
             let now = db::now();
             let digest = presented.digest();
-            if let Some(session) = db::refresh_tokens::spend(conn, &digest, now)? {
-                let Some(live) = live_login(conn, SessionRecordId(session))? else {
-                    return Ok(None);
-                };
-                db::refresh_tokens::insert(conn, session, &next_digest, now)?;
-                return Ok(Some(live));
+            let Some(session) = db::refresh_tokens::session_of(conn, &digest)?.map(SessionRecordId) else {
+                return Ok(None);
+            };
+            if !db::sessions::lock(conn, session)? {
+                return Ok(None);
             }
-            if let Some(session) = db::refresh_tokens::session_of(conn, &digest)? {
-                revoke_reused(conn, SessionRecordId(session), &client)?;
+            if db::refresh_tokens::spend(conn, &digest, now)?.is_none() {
+                revoke_reused(conn, session, &client)?;
+                return Ok(None);
             }
-            Ok(None)
+            let Some(live) = live_login(conn, session)? else { return Ok(None) };
+            db::refresh_tokens::insert(conn, session.0, &next_digest, now)?;
+            Ok(Some(live))
         })
         .await?;
     let live = outcome.ok_or(RefreshError::InvalidGrant)?;

@@ -107,21 +107,17 @@ impl Keyring {
     /// not in a recent copy.
     pub async fn verifying(&self, db: &Db, kid: &str) -> Result<Option<VerifyingKey>, DbError> {
         let usable = |keys: &[VerifyingKey]| keys.iter().find(|k| k.kid == kid).cloned();
-        if let Some(keys) = self.cached() {
-            if let Some(key) = usable(&keys) {
-                return Ok(self.still_verifies(&key).then_some(key));
-            }
+        if let Some(key) = self.cached().and_then(|keys| usable(&keys)) {
+            return Ok(self.still_verifies(&key).then_some(key));
         }
         let keys = self.reload(db).await?;
         Ok(usable(&keys).filter(|key| self.still_verifies(key)))
     }
 
-    /// Every key that verifies now, for the JWKS.
+    /// Every key that verifies now, for the JWKS: read afresh, so a key another instance
+    /// just made is published at once.
     pub async fn published(&self, db: &Db) -> Result<Vec<VerifyingKey>, DbError> {
-        let keys = match self.cached() {
-            Some(keys) => keys,
-            None => self.reload(db).await?,
-        };
+        let keys = self.reload(db).await?;
         Ok(keys.iter().filter(|k| self.still_verifies(k)).cloned().collect())
     }
 

@@ -165,3 +165,16 @@ pub fn list_of(conn: &mut Conn, user: UserId, now: NaiveDateTime) -> QueryResult
 pub fn owner_of(conn: &mut Conn, id: SessionRecordId) -> QueryResult<Option<UserId>> {
     sessions::table.find(id.0).select(sessions::user_id).first(conn).optional().map(|id| id.map(UserId))
 }
+
+/// Locks the session's row until the end of the transaction (PostgreSQL; SQLite's write
+/// transactions hold the whole database); `false` if it is gone. Refreshes of one login
+/// take this lock before touching its tokens, in the same order as deleting the session
+/// (row, then its tokens by cascade), so concurrent refreshes queue instead of deadlocking.
+pub fn lock(conn: &mut Conn, id: SessionRecordId) -> QueryResult<bool> {
+    let query = sessions::table.find(id.0).select(sessions::id);
+    let found: Option<i64> = match conn {
+        Conn::Postgres(c) => query.for_update().first(c).optional()?,
+        Conn::Sqlite(c) => query.first(c).optional()?,
+    };
+    Ok(found.is_some())
+}

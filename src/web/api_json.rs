@@ -40,34 +40,36 @@ fn is_json(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Every API body is a JSON object: serde would also take a struct from an array of its
+/// fields in order, which strict parsing refuses.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(invalid("body", "expected a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = parsed.map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.to_string();
-        // Unknown and missing fields are reported by the struct holding them: name the field.
-        let named = message.split('`').nth(1).filter(|_| message.contains("field `")).map(str::to_owned);
+        // A missing field is reported by the struct that lacks it: name the field.
+        let named =
+            message.split('`').nth(1).filter(|_| message.starts_with("missing field")).map(str::to_owned);
         let field = match (path.as_str(), named) {
             (".", Some(name)) => name,
             (".", None) => "body".to_owned(),
-            (path, Some(name))
-                if message.starts_with("unknown field") || message.starts_with("missing field") =>
-            {
-                format!("{path}.{name}")
-            }
             (path, _) => path.to_owned(),
         };
         let reason = message.split(" at line ").next().unwrap_or(&message).to_owned();
-        AppError::Unprocessable {
-            message: "The request body is not valid.".into(),
-            fields: vec![(field, reason)],
-        }
+        invalid(&field, &reason)
     })?;
-    deserializer.end().map_err(|_| AppError::Unprocessable {
-        message: "The request body is not valid.".into(),
-        fields: vec![("body".into(), "trailing characters after the JSON value".into())],
-    })?;
+    deserializer.end().map_err(|_| invalid("body", "trailing characters after the JSON object"))?;
     Ok(value)
+}
+
+fn invalid(field: &str, reason: &str) -> AppError {
+    AppError::Unprocessable {
+        message: "The request body is not valid.".into(),
+        fields: vec![(field.to_owned(), reason.to_owned())],
+    }
 }

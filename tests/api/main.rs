@@ -8,6 +8,7 @@ mod access;
 mod account_sessions;
 mod admin;
 mod admin_reset;
+mod api;
 mod audit;
 mod browser;
 mod cli;
