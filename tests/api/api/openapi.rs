@@ -98,3 +98,21 @@ async fn a_rotated_key_signs_new_tokens_while_the_old_one_still_verifies() {
     let published = keys(app.base.clone()).await;
     assert!(published.contains(&kid(&old.access)) && published.contains(&kid(&new.access)));
 }
+
+#[tokio::test]
+async fn instances_starting_together_on_a_new_database_make_one_signing_key() {
+    use diesel::prelude::*;
+    use gatehouse::db::schema::signing_keys;
+    let url = crate::support::postgres::new_test_database();
+    let (a, b, c) = tokio::join!(
+        TestApp::spawn_on(&url, |_| {}),
+        TestApp::spawn_on(&url, |_| {}),
+        TestApp::spawn_on(&url, |_| {})
+    );
+    let count: i64 = signing_keys::table.count().get_result(&mut a.db()).unwrap();
+    assert_eq!(count, 1);
+    let jwks = |app: &TestApp| reqwest::get(format!("{}/.well-known/jwks.json", app.base));
+    let first: Value = jwks(&b).await.unwrap().json().await.unwrap();
+    let second: Value = jwks(&c).await.unwrap().json().await.unwrap();
+    assert_eq!(first, second);
+}

@@ -99,3 +99,15 @@ async fn the_login_lifetime_is_refresh_token_ttl() {
     let left = body["refresh_expires_in"].as_i64().unwrap();
     assert!((3 * 3600 - 60..=3 * 3600).contains(&left), "{left}");
 }
+
+#[tokio::test]
+async fn login_refresh_and_me_work_on_sqlite() {
+    let app = TestApp::spawn_sqlite().await;
+    app.register("alice").await;
+    let api = Api::new(&app);
+    let pair = api.pair("alice").await;
+    assert_eq!(api.me_status(&pair.access).await, StatusCode::OK);
+    let next = Pair::from(api.refresh(&pair.refresh).await.json::<Value>().await.unwrap());
+    assert_eq!(error_code(api.refresh(&pair.refresh).await).await, "invalid_grant");
+    assert_invalid_token(api.get("/api/v1/me", &next.access).await).await;
+}
