@@ -55,7 +55,7 @@ impl Keyring {
     /// Makes the first signing key unless one exists. Safe when instances start together:
     /// the database keeps one current key, and the losers of the race use the winner's.
     pub async fn ensure(&self, db: &Db) -> anyhow::Result<()> {
-        let (row, seed) = self.generate();
+        let row = self.generate();
         db.run::<_, DbError>(move |conn| {
             if db::signing_keys::current(conn)?.is_none() {
                 db::signing_keys::insert_current(conn, &row.as_new())?;
@@ -64,13 +64,12 @@ impl Keyring {
         })
         .await
         .context("making the first signing key")?;
-        drop(seed);
         Ok(())
     }
 
     /// Makes a new key the signing one; the old one keeps verifying its tokens.
     pub async fn rotate(&self, db: &Db) -> anyhow::Result<String> {
-        let (row, _seed) = self.generate();
+        let row = self.generate();
         let kid = row.kid.clone();
         db.transaction::<_, DbError>(move |conn| {
             db::signing_keys::retire_current(conn, db::now())?;
@@ -147,31 +146,21 @@ impl Keyring {
         Ok(keys)
     }
 
-    /// A fresh Ed25519 key, its private half sealed under its own kid.
-    fn generate(&self) -> (GeneratedKey, Seed) {
-        let mut seed = Seed([0u8; 32]);
-        rand::rng().fill_bytes(&mut seed.0);
+    /// A fresh Ed25519 key, its private half sealed under its own kid. (The dalek key
+    /// wipes its memory when dropped.)
+    fn generate(&self) -> GeneratedKey {
+        let mut seed = [0u8; 32];
+        rand::rng().fill_bytes(&mut seed);
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
         let mut id = [0u8; 12];
         rand::rng().fill_bytes(&mut id);
         let kid = URL_SAFE_NO_PAD.encode(id);
-        let public = ed25519_dalek::SigningKey::from_bytes(&seed.0).verifying_key();
-        let key = GeneratedKey {
-            public_key: URL_SAFE_NO_PAD.encode(public.as_bytes()),
-            private_key_sealed: self.sealer.seal(&seed.0, kid.as_bytes()),
+        GeneratedKey {
+            public_key: URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes()),
+            private_key_sealed: self.sealer.seal(&key.to_bytes(), kid.as_bytes()),
             kid,
             created_at: db::now(),
-        };
-        (key, seed)
-    }
-}
-
-/// A private key's seed, wiped when dropped... as far as a plain array can be: it is
-/// never logged or kept.
-struct Seed([u8; 32]);
-
-impl Drop for Seed {
-    fn drop(&mut self) {
-        self.0 = [0u8; 32];
+        }
     }
 }
 
