@@ -1,15 +1,13 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `seed-users` and
-//! `rotate-signing-key`.
+//! `rotate-signing-key`;
+//! parsing arguments and printing outcomes, the use cases live in `accounts`.
 
-use crate::accounts::ClientInfo;
-use crate::accounts::administration::role_list;
-use crate::accounts::audit::{self, Action, Event};
-use crate::accounts::registration::create_account;
+use crate::accounts::create_admin::{self, AdminOutcome};
 use crate::accounts::signing_keys::Keyring;
 use crate::accounts::{seeding, token::SecretToken};
 use crate::config::{self, Settings};
-use crate::db::{self, DbError};
-use crate::domain::{Email, Password, Role, UserId, Username};
+use crate::db;
+use crate::domain::{Email, Username};
 use crate::startup::Application;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -83,13 +81,6 @@ async fn migrate() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `create-admin` did, for its one line of output.
-#[derive(Debug, PartialEq, Eq)]
-pub enum AdminOutcome {
-    Created,
-    Promoted,
-}
-
 pub async fn create_admin(username: &str, email: &str, stdin: impl BufRead) -> anyhow::Result<()> {
     let username = Username::parse(username).map_err(|e| anyhow::anyhow!("invalid --username: {e}"))?;
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("invalid --email: {e}"))?;
@@ -100,7 +91,7 @@ pub async fn create_admin(username: &str, email: &str, stdin: impl BufRead) -> a
     let outcome = actix_web::web::block(move || -> anyhow::Result<AdminOutcome> {
         let mut conn = url.connect().with_context(|| format!("connecting to {url:?}"))?;
         db::run_pending(&mut conn)?;
-        promote_or_create(&mut conn, &username, &email, &password, cost)
+        create_admin::promote_or_create(&mut conn, &username, &email, &password, cost)
     })
     .await??;
     match outcome {
@@ -119,59 +110,6 @@ fn read_password(stdin: impl BufRead) -> anyhow::Result<String> {
         bail!("no password given: write it as the first line of standard input");
     }
     Ok(line)
-}
-
-fn promote_or_create(
-    conn: &mut db::Conn,
-    username: &Username,
-    email: &Email,
-    password: &str,
-    cost: u32,
-) -> anyhow::Result<AdminOutcome> {
-    use diesel::Connection;
-    let client = ClientInfo { ip: "cli".into(), user_agent: "gatehouse create-admin".into() };
-    if let Some(id) = db::users::find_id_by_username(conn, &username.folded())? {
-        conn.transaction::<_, DbError, _>(|conn| promote(conn, id, &client))?;
-        return Ok(AdminOutcome::Promoted);
-    }
-    let password = Password::parse(password, username.as_str(), email.as_str())
-        .map_err(|e| anyhow::anyhow!("refused password: {e}"))?;
-    if db::users::email_taken(conn, email.as_str())? {
-        bail!("another account already uses the email {email}");
-    }
-    let hash = bcrypt::hash(password.plain().as_bytes(), cost).context("hashing the password")?;
-    conn.transaction::<_, DbError, _>(|conn| {
-        let id = create_account(conn, username, email, &hash, Role::Admin, true)?;
-        let event = Event {
-            action: Action::AccountCreated,
-            actor: None,
-            target: Some(id),
-            subject: username.as_str(),
-            details: "role: admin",
-            client: &client,
-        };
-        audit::record(conn, &event)
-    })?;
-    Ok(AdminOutcome::Created)
-}
-
-/// Makes an existing account an active admin, recording each change it makes.
-fn promote(conn: &mut db::Conn, id: UserId, client: &ClientInfo) -> Result<(), DbError> {
-    let Some(before) = db::users::profile(conn, id)? else { return Ok(()) };
-    let roles = db::users::roles_of(conn, id)?;
-    db::users::set_role(conn, id, Role::Admin)?;
-    db::users::set_active(conn, id, true, db::now())?;
-    let role_change = format!("role: {} -> admin", role_list(&roles));
-    let changes = [
-        (roles != [Role::Admin], Action::RoleChanged, role_change.as_str()),
-        (!before.is_active, Action::AccountReactivated, "active: false -> true"),
-    ];
-    for (_, action, details) in changes.into_iter().filter(|(changed, _, _)| *changed) {
-        let event =
-            Event { action, actor: None, target: Some(id), subject: &before.username, details, client };
-        audit::record(conn, &event)?;
-    }
-    Ok(())
 }
 
 async fn seed_users(count: u32) -> anyhow::Result<()> {

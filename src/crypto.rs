@@ -1,44 +1,44 @@
-//! Secrets at rest: XChaCha20-Poly1305 under keys derived from `SECRET_KEY` with
-//! HKDF-SHA-256, one derived key per purpose, so no two uses ever share a key.
+//! Secrets at rest: one key per purpose, derived from `SECRET_KEY` by HKDF-SHA256, and
+//! sealing with XChaCha20-Poly1305 (a random 192-bit nonce per message, so no counter
+//! has to be shared between instances).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hkdf::Hkdf;
 use rand::RngCore;
-use sha2::Sha256;
 
-/// What a derived key is for; its label is the HKDF `info`, so changing one orphans
-/// everything sealed under it.
+/// What a derived key is for: never use one key for two purposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
-    /// The private halves of access-token signing keys.
-    SigningKeys,
-    /// TOTP secrets (two-factor authentication).
-    TotpSecrets,
-    /// Bodies of queued emails.
-    OutboxBodies,
+    /// Email bodies waiting in the outbox (they carry reset and confirmation links).
+    OutboxBody,
+    /// Private keys that sign access tokens.
+    SigningKey,
+    /// Second-factor secrets.
+    TotpSecret,
 }
 
 impl Purpose {
-    fn label(self) -> &'static [u8] {
+    fn info(self) -> &'static [u8] {
         match self {
-            Self::SigningKeys => b"gatehouse/v1/signing-keys",
-            Self::TotpSecrets => b"gatehouse/v1/totp-secrets",
-            Self::OutboxBodies => b"gatehouse/v1/outbox-bodies",
+            Self::OutboxBody => b"gatehouse/v1/outbox-body",
+            Self::SigningKey => b"gatehouse/v1/signing-key",
+            Self::TotpSecret => b"gatehouse/v1/totp-secret",
         }
     }
 }
 
-const NONCE_LEN: usize = 24;
+/// What sealed text starts with, so that a future scheme can be told apart.
+const PREFIX: &str = "v1.";
+const NONCE_BYTES: usize = 24;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("the sealed value is malformed, or was sealed under another key or context")]
+#[error("the sealed value is malformed or was not sealed with this key for this context")]
 pub struct OpenError;
 
-/// Seals and opens values for one purpose. `context` (say, a row's id) is bound to the
-/// ciphertext as associated data: a sealed value copied to another row does not open.
+/// Seals and opens values for one purpose. Its `Debug` shows no key.
+#[derive(Clone)]
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
 }
@@ -52,31 +52,39 @@ impl std::fmt::Debug for Sealer {
 impl Sealer {
     pub fn new(secret_key: &[u8], purpose: Purpose) -> Self {
         let mut key = [0u8; 32];
-        // 32 bytes is far below HKDF-SHA-256's 8160-byte output limit: this cannot fail.
-        let _ = Hkdf::<Sha256>::new(Some(b"gatehouse"), secret_key).expand(purpose.label(), &mut key);
+        // 32 bytes is far below HKDF-SHA256's 8,160-byte output limit: expand cannot fail.
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"gatehouse"), secret_key)
+            .expand(purpose.info(), &mut key)
+            .unwrap_or_else(|_| unreachable!("a 32-byte HKDF output is always valid"));
         Self { cipher: XChaCha20Poly1305::new(&key.into()) }
     }
 
-    /// `base64url(nonce || ciphertext)`, with a fresh random nonce.
+    /// `plaintext` sealed and bound to `context` (which must be given again to open it).
     pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> String {
-        let mut nonce = [0u8; NONCE_LEN];
+        let mut nonce = [0u8; NONCE_BYTES];
         rand::rng().fill_bytes(&mut nonce);
         let payload = Payload { msg: plaintext, aad: context };
-        // Encryption fails only for messages beyond the cipher's 256 GiB limit.
+        // Encryption only fails for inputs beyond 256 GiB.
         let sealed = self.cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend(sealed);
-        URL_SAFE_NO_PAD.encode(out)
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
     }
 
     pub fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, OpenError> {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| OpenError)?;
-        if bytes.len() < NONCE_LEN {
+        let encoded = sealed.strip_prefix(PREFIX).ok_or(OpenError)?;
+        let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| OpenError)?;
+        if bytes.len() < NONCE_BYTES {
             return Err(OpenError);
         }
-        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let payload = Payload { msg: ciphertext, aad: context };
         self.cipher.decrypt(XNonce::from_slice(nonce), payload).map_err(|_| OpenError)
+    }
+
+    /// Whether `text` looks sealed (rows written before sealing existed are not).
+    pub fn is_sealed(text: &str) -> bool {
+        text.starts_with(PREFIX)
     }
 }
 
@@ -84,20 +92,40 @@ impl Sealer {
 mod tests {
     use super::*;
 
-    const SECRET: &[u8] = b"a secret key of at least sixty-four bytes, shared by every instance!";
+    const SECRET: &[u8] = b"a test secret key that is long enough for the purpose of this test!";
 
     #[test]
-    fn opens_what_it_sealed_and_nothing_else() {
-        let sealer = Sealer::new(SECRET, Purpose::SigningKeys);
-        let sealed = sealer.seal(b"private key", b"kid-1");
-        assert_eq!(sealer.open(&sealed, b"kid-1"), Ok(b"private key".to_vec()));
-        assert_ne!(sealer.seal(b"private key", b"kid-1"), sealed, "nonces are fresh");
-        assert_eq!(sealer.open(&sealed, b"kid-2"), Err(OpenError), "bound to its context");
-        let other_purpose = Sealer::new(SECRET, Purpose::TotpSecrets);
-        assert_eq!(other_purpose.open(&sealed, b"kid-1"), Err(OpenError), "one key per purpose");
-        let other_secret = Sealer::new(b"another secret", Purpose::SigningKeys);
-        assert_eq!(other_secret.open(&sealed, b"kid-1"), Err(OpenError));
-        assert_eq!(sealer.open("not base64!", b"kid-1"), Err(OpenError));
-        assert_eq!(sealer.open("", b"kid-1"), Err(OpenError));
+    fn sealed_values_open_with_the_same_key_and_context_only() {
+        let sealer = Sealer::new(SECRET, Purpose::OutboxBody);
+        let sealed = sealer.seal(b"https://example/password-reset/TOKEN", b"bob@example.com");
+        assert!(!sealed.contains("TOKEN") && Sealer::is_sealed(&sealed));
+        assert_eq!(
+            sealer.open(&sealed, b"bob@example.com").as_deref(),
+            Ok(&b"https://example/password-reset/TOKEN"[..])
+        );
+        assert_eq!(sealer.open(&sealed, b"eve@example.com"), Err(OpenError));
+        assert_eq!(
+            Sealer::new(SECRET, Purpose::TotpSecret).open(&sealed, b"bob@example.com"),
+            Err(OpenError)
+        );
+        assert_eq!(
+            Sealer::new(b"another secret key", Purpose::OutboxBody).open(&sealed, b"bob@example.com"),
+            Err(OpenError)
+        );
+    }
+
+    #[test]
+    fn each_seal_uses_a_fresh_nonce_and_tampering_is_detected() {
+        let sealer = Sealer::new(SECRET, Purpose::OutboxBody);
+        let (a, b) = (sealer.seal(b"same", b""), sealer.seal(b"same", b""));
+        assert_ne!(a, b);
+        let mut tampered = a.into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap_or_default();
+        assert_eq!(sealer.open(&tampered, b""), Err(OpenError));
+        for junk in ["", "v1.", "v1.!!", "plain text"] {
+            assert_eq!(sealer.open(junk, b""), Err(OpenError), "{junk:?}");
+        }
     }
 }

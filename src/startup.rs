@@ -1,8 +1,9 @@
 //! Building the application: pool, migrations, state, middleware, routes, listener.
 
 use crate::accounts::signing_keys::Keyring;
-use crate::accounts::{PasswordHasher, sessions, throttle};
+use crate::accounts::{self, PasswordHasher};
 use crate::config::Settings;
+use crate::crypto::{Purpose, Sealer};
 use crate::db::{self, Db};
 use crate::mail::{self, Mailer, Outbox};
 use crate::routes;
@@ -48,8 +49,11 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let mailer = Mailer::from_settings(&settings)?;
-        let outbox = Outbox::new(settings.public_url.clone());
+        let mailer = Mailer::new(settings.smtp_url.as_ref(), &settings.mail_from)?;
+        let outbox = Outbox::new(
+            settings.public_url.clone(),
+            Sealer::new(settings.secret_bytes(), Purpose::OutboxBody),
+        );
         let outbox_settings = settings.outbox.clone();
         let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
         keyring.ensure(&db).await?;
@@ -108,14 +112,14 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions and throttle events nothing counts any more.
+/// Deletes expired sessions, reset links and throttle events nothing counts any more.
 async fn sweep_expired(db: Db) {
     let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
     loop {
         ticks.tick().await;
-        match (sessions::purge_expired(&db).await, throttle::purge_old(&db).await) {
-            (Ok(sessions), Ok(events)) => tracing::debug!(sessions, events, "swept expired rows"),
-            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "could not sweep expired rows"),
+        match accounts::sweep_expired(&db).await {
+            Ok(swept) => tracing::debug!(?swept, "swept expired rows"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep expired rows"),
         }
     }
 }

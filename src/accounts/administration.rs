@@ -114,6 +114,8 @@ pub async fn set_active(
         }
         refuse_if_last_admin(conn, &account, "be deactivated")?;
         db::users::set_active(conn, target, false, db::now())?;
+        // A pending reset link must not reactivate anything or outlive the decision.
+        db::reset_tokens::delete_all_of(conn, target)?;
         let sessions_ended = db::sessions::delete_all_of(conn, target)?;
         let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
         record(conn, Action::AccountDeactivated, actor, &account, &details, &client)?;

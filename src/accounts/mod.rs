@@ -5,7 +5,9 @@ pub mod administration;
 pub mod api_login;
 pub mod audit;
 pub mod bearer;
+pub mod create_admin;
 pub mod directory;
+pub mod emails;
 pub mod hashing;
 pub mod login;
 pub mod password_change;
@@ -20,6 +22,25 @@ pub mod throttle;
 pub mod token;
 
 pub use hashing::PasswordHasher;
+
+use crate::db::{Db, DbError};
+
+/// What the periodic sweep removed: expired sessions, stale throttle events, dead links.
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub sessions: usize,
+    pub throttle_events: usize,
+    pub reset_tokens: usize,
+}
+
+/// Deletes rows that can no longer mean anything; run periodically by `serve`.
+pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
+    Ok(Swept {
+        sessions: sessions::purge_expired(db).await?,
+        throttle_events: throttle::purge_old(db).await?,
+        reset_tokens: db.run(password_reset::purge_expired).await?,
+    })
+}
 
 /// Who is on the other end of a request, as far as a use case needs to know.
 #[derive(Debug, Clone, Default)]

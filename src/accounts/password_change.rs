@@ -8,7 +8,7 @@ use super::registration::PASSWORDS_DIFFER;
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
-use crate::domain::{Password, PlainPassword, SessionRecordId, UserId};
+use crate::domain::{Password, PlainPassword, SecretField, SessionRecordId, UserId};
 use crate::mail::Outbox;
 use crate::mail::compose::{self, ChangedBy};
 
@@ -18,9 +18,9 @@ pub const WRONG_CURRENT: &str = "Your current password is not correct.";
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct ChangeInput {
-    pub current_password: String,
-    pub password: String,
-    pub confirm_password: String,
+    pub current_password: SecretField,
+    pub password: SecretField,
+    pub confirm_password: SecretField,
 }
 
 /// One message per refused field.
@@ -67,7 +67,7 @@ pub async fn change_password(
     request: ChangeRequest,
 ) -> Result<(), ChangeError> {
     let ChangeRequest { user, session, input, client } = request;
-    let current = PlainPassword::new(&input.current_password);
+    let current = PlainPassword::new(input.current_password.expose());
     let matched = login::verify_current_password(db, hasher, limits, user, &current, &client.ip)
         .await
         .map_err(|e| match e {
@@ -82,7 +82,7 @@ pub async fn change_password(
     if !matched {
         errors.current_password = Some(WRONG_CURRENT.into());
     }
-    let password = Password::parse(&input.password, &profile.username, &profile.email)
+    let password = Password::parse(input.password.expose(), &profile.username, &profile.email)
         .map_err(|e| errors.password = Some(e.to_string()))
         .ok();
     if input.password != input.confirm_password {

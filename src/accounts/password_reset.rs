@@ -15,7 +15,7 @@ use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Policy;
 use crate::db::{self, Conn, Db, DbError, reset_tokens::TokenOwner, users::Profile};
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{Email, Password, SecretField, UserId};
 use crate::mail::Outbox;
 use crate::mail::compose::{self, ChangedBy};
 use chrono::{NaiveDateTime, TimeDelta};
@@ -38,7 +38,7 @@ pub enum Issued {
 }
 
 impl Issued {
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Self::Sent => "reset link emailed",
             Self::TooSoon => "no email: one was sent less than a minute ago",
@@ -74,7 +74,7 @@ pub async fn request_reset(
             }
             let account = db::users::find_by_email(conn, email.as_str())?;
             let issued = match &account {
-                Some(account) => issue(conn, &queue, account, db::now())?,
+                Some(account) => issue(conn, &queue, account, db::now(), Pacing::OneAMinute)?,
                 None => Issued::NoSuchAccount,
             };
             let target = account.as_ref().map(|a| UserId(a.id));
@@ -116,7 +116,7 @@ pub async fn send_reset_by_admin(
     let issued = db
         .transaction::<_, anyhow::Error>(move |conn| {
             let Some(account) = db::users::profile(conn, target)? else { return Ok(Issued::NoSuchAccount) };
-            let issued = issue(conn, &queue, &account, db::now())?;
+            let issued = issue(conn, &queue, &account, db::now(), Pacing::OneAMinute)?;
             let event = Event {
                 action: Action::ResetSentByAdmin,
                 actor: Some(admin),
@@ -135,13 +135,28 @@ pub async fn send_reset_by_admin(
     Ok(issued)
 }
 
+/// Whether [`issue`] keeps to one email a minute per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pacing {
+    OneAMinute,
+    /// An admin resending a reset email that never arrived.
+    Resend,
+}
+
 /// A new token for `account`, superseding its older ones, and the email carrying it.
-fn issue(conn: &mut Conn, outbox: &Outbox, account: &Profile, now: NaiveDateTime) -> anyhow::Result<Issued> {
+pub(super) fn issue(
+    conn: &mut Conn,
+    outbox: &Outbox,
+    account: &Profile,
+    now: NaiveDateTime,
+    pacing: Pacing,
+) -> anyhow::Result<Issued> {
     let id = UserId(account.id);
     if !account.is_active {
         return Ok(Issued::Inactive);
     }
-    if db::reset_tokens::newest_of(conn, id)?.is_some_and(|at| now - at < EMAIL_INTERVAL) {
+    let paced = pacing == Pacing::OneAMinute;
+    if paced && db::reset_tokens::newest_of(conn, id)?.is_some_and(|at| now - at < EMAIL_INTERVAL) {
         return Ok(Issued::TooSoon);
     }
     db::reset_tokens::delete_all_of(conn, id)?;
@@ -164,8 +179,8 @@ pub async fn check_link(db: &Db, token: &SecretToken) -> Result<Option<TokenOwne
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct NewPasswordInput {
-    pub password: String,
-    pub confirm_password: String,
+    pub password: SecretField,
+    pub confirm_password: SecretField,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -202,7 +217,7 @@ pub async fn complete_reset(
 ) -> Result<UserId, ResetError> {
     let owner = check_link(db, &token).await?.ok_or(ResetError::InvalidLink)?;
     let mut errors = NewPasswordErrors::default();
-    let password = Password::parse(&input.password, &owner.username, &owner.email)
+    let password = Password::parse(input.password.expose(), &owner.username, &owner.email)
         .map_err(|e| errors.password = Some(e.to_string()))
         .ok();
     if input.password != input.confirm_password {
@@ -229,4 +244,9 @@ pub async fn complete_reset(
     let user = used.ok_or(ResetError::InvalidLink)?;
     outbox.wake();
     Ok(user)
+}
+
+/// Deletes reset tokens past their expiry; run periodically.
+pub fn purge_expired(conn: &mut Conn) -> Result<usize, DbError> {
+    Ok(db::reset_tokens::delete_expired(conn, db::now())?)
 }

@@ -5,8 +5,7 @@ use super::throttle::{self, Bucket};
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
-use crate::domain::{Email, Password, Role, UserId, Username};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use crate::domain::{Email, Password, Role, SecretField, UserId, Username};
 
 /// The form as typed; nothing here has been checked yet.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -14,10 +13,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub struct RegistrationInput {
     pub username: String,
     pub email: String,
-    #[serde(skip_serializing)]
-    pub password: String,
-    #[serde(skip_serializing)]
-    pub confirm_password: String,
+    pub password: SecretField,
+    pub confirm_password: SecretField,
 }
 
 /// One message per field that was refused.
@@ -73,7 +70,7 @@ pub async fn register(
     let mut errors = FieldErrors::default();
     let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
     let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
-    let password = Password::parse(&input.password, input.username.trim(), input.email.trim())
+    let password = Password::parse(input.password.expose(), input.username.trim(), input.email.trim())
         .map_err(|e| errors.password = Some(e.to_string()))
         .ok();
     if input.password != input.confirm_password {
@@ -104,7 +101,7 @@ pub async fn register(
     match inserted {
         Ok(id) => Ok(id),
         // Someone else registered the same name or address since our check.
-        Err(DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+        Err(DbError::UniqueViolation) => {
             let (name_taken, email_taken) =
                 db.run(move |conn| taken(conn, Some(&username), Some(&email))).await?;
             Err(RegistrationError::Invalid(FieldErrors {

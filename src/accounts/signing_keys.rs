@@ -48,7 +48,7 @@ pub struct Keyring {
 
 impl Keyring {
     pub fn new(secret_key: &[u8], access_token_ttl: TimeDelta) -> Self {
-        let sealer = Sealer::new(secret_key, Purpose::SigningKeys);
+        let sealer = Sealer::new(secret_key, Purpose::SigningKey);
         Self { sealer, grace: access_token_ttl + TimeDelta::minutes(1), cache: RwLock::new(None) }
     }
 

@@ -182,13 +182,23 @@ fn limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
 
 /// The URL is never echoed: it may carry the SMTP password.
 fn check_smtp_url(url: String) -> Result<SecretString, ConfigError> {
-    crate::mail::Mailer::check_url(&url).map_err(|reason| {
+    smtp_url_problem(&url).map_or(Ok(()), Err).map_err(|reason| {
         ConfigError(format!(
             "invalid SMTP_URL ({reason}): expected smtp://host:port, smtp://host:port?tls=required or \
              smtps://user:password@host"
         ))
     })?;
     Ok(SecretString::from(url))
+}
+
+/// Why lettre would refuse `url`, if it would.
+fn smtp_url_problem(url: &str) -> Option<String> {
+    use lettre::{AsyncSmtpTransport, Tokio1Executor};
+    let has_host = url.split_once("://").is_some_and(|(_, rest)| !rest.is_empty());
+    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) || !has_host {
+        return Some("it must start with smtp:// or smtps:// and name a host".into());
+    }
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).err().map(|e| e.to_string())
 }
 
 fn trusted_proxies(raw: &str) -> Result<Vec<IpNet>, ConfigError> {

@@ -82,3 +82,19 @@ fn generates_and_then_reuses_a_key_beside_the_sqlite_file() {
     assert!(first.as_ref().is_ok_and(|k| k.len() >= 64));
     assert_eq!(first, second);
 }
+
+#[test]
+fn accepts_the_three_documented_smtp_url_forms() {
+    for url in
+        ["smtp://127.0.0.1:2525", "smtp://mail.example.com:587?tls=required", "smtps://u:p%40ss@mail.example"]
+    {
+        assert_eq!(super::smtp_url_problem(url), None, "{url}");
+    }
+}
+
+#[test]
+fn refuses_other_smtp_schemes_and_missing_hosts() {
+    for url in ["http://mail.example", "smtp://", "mail.example:25", "smtp://h?tls=sometimes"] {
+        assert!(super::smtp_url_problem(url).is_some(), "{url}");
+    }
+}

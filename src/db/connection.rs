@@ -71,15 +71,49 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
-fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    match rest.split_once('@') {
-        Some((credentials, host)) if credentials.contains(':') => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
+const HIDDEN: &str = "***";
+
+/// The URL with its password replaced by `***`, wherever libpq may take one from: the
+/// userinfo (`user:pw@host`) and the `password` query parameter.
+fn redact_password(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else { return redact_unparsed(raw) };
+    if url.password().is_some() && url.set_password(Some(HIDDEN)).is_err() {
+        return redact_unparsed(raw);
     }
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(key, value)| {
+            let secret = key.eq_ignore_ascii_case("password");
+            (key.into_owned(), if secret { HIDDEN.to_owned() } else { value.into_owned() })
+        })
+        .collect();
+    if !query.is_empty() {
+        url.query_pairs_mut().clear().extend_pairs(query);
+    }
+    url.to_string()
+}
+
+/// For what the `url` crate refuses but libpq takes, such as a unix socket's empty host
+/// (`postgres://user@/db?host=/run/postgresql`): the same two places, by hand.
+fn redact_unparsed(raw: &str) -> String {
+    let (base, query) = raw.split_once('?').unwrap_or((raw, ""));
+    let base = match base.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?))) {
+        Some((scheme, (userinfo, host))) if userinfo.contains(':') => {
+            format!("{scheme}://{}:{HIDDEN}@{host}", userinfo.split(':').next().unwrap_or_default())
+        }
+        _ => base.to_owned(),
+    };
+    if query.is_empty() {
+        return base;
+    }
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}={HIDDEN}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 pub struct Manager(DatabaseUrl);
@@ -135,7 +169,19 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_password() {
-        let url = DatabaseUrl::parse("postgres://app:hunter22@db:5432/x").map(|u| format!("{u:?}"));
-        assert_eq!(url, Ok("Postgres(postgres://app:***@db:5432/x)".into()));
+        let shown = |raw: &str| DatabaseUrl::parse(raw).map(|u| format!("{u:?}")).unwrap_or_default();
+        assert_eq!(shown("postgres://app:hunter22@db:5432/x"), "Postgres(postgres://app:***@db:5432/x)");
+        let query = shown("postgres://app@db/x?sslmode=require&password=hunter22&PASSWORD=p%40ss");
+        assert!(
+            !query.contains("hunter22") && !query.contains("p%40ss") && query.contains("sslmode=require"),
+            "{query}"
+        );
+        let both = shown("postgresql://app:pw1@db/x?password=pw2");
+        assert!(!both.contains("pw1") && !both.contains("pw2"), "{both}");
+        let socket = shown("postgres://app:pw3@/x?host=/run/postgresql&password=pw4");
+        assert!(
+            !socket.contains("pw3") && !socket.contains("pw4") && socket.contains("host=/run/postgresql"),
+            "{socket}"
+        );
     }
 }

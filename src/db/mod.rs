@@ -23,10 +23,24 @@ use actix_web::web;
 pub enum DbError {
     #[error("the database is unavailable")]
     Unavailable(#[source] diesel::r2d2::PoolError),
+    /// A unique constraint refused the write: someone else took the name or address
+    /// between a check and the insert. Use cases answer it; they never match Diesel's errors.
+    #[error("a unique value is already taken")]
+    UniqueViolation,
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
     #[error("a blocking database task was cancelled")]
     Cancelled,
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::UniqueViolation,
+            other => Self::Query(other),
+        }
+    }
 }
 
 /// The pool, plus the one way to use it: on the blocking thread pool, never on an

@@ -8,6 +8,8 @@ use diesel::prelude::*;
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// A failed message replaced by a new one (a reset email retried with a fresh link).
+pub const SUPERSEDED: &str = "superseded";
 /// What a sent message's bodies become: a reset link is kept only until it is sent.
 pub const BODY_REMOVED: &str = "[sent; body removed]";
 
@@ -161,6 +163,27 @@ pub fn failed(conn: &mut Conn, limit: i64) -> QueryResult<Vec<FailedMessage>> {
             email_outbox::last_error,
         ))
         .load(conn)
+}
+
+/// `(kind, recipient)` of the failed message `id`.
+pub fn failed_one(conn: &mut Conn, id: i64) -> QueryResult<Option<(String, String)>> {
+    email_outbox::table
+        .find(id)
+        .filter(email_outbox::status.eq(FAILED))
+        .select((email_outbox::kind, email_outbox::recipient))
+        .first(conn)
+        .optional()
+}
+
+/// Marks a failed message as replaced by a newer one, and drops its bodies.
+pub fn supersede(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    diesel::update(email_outbox::table.find(id).filter(email_outbox::status.eq(FAILED)))
+        .set((
+            email_outbox::status.eq(SUPERSEDED),
+            email_outbox::body_text.eq(BODY_REMOVED),
+            email_outbox::body_html.eq(BODY_REMOVED),
+        ))
+        .execute(conn)
 }
 
 /// Puts a failed message back in the queue with a fresh set of attempts; its recipient,

@@ -66,3 +66,8 @@ pub fn take(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> QueryResul
         .optional()
         .map(|id| id.map(UserId))
 }
+
+/// Deletes tokens past their expiry; run periodically.
+pub fn delete_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(tokens::table.filter(tokens::expires_at.le(now))).execute(conn)
+}

@@ -4,12 +4,14 @@ mod email;
 mod ids;
 mod password;
 mod role;
+mod secret_field;
 mod username;
 
 pub use email::{Email, EmailError};
 pub use ids::{SessionRecordId, UserId};
 pub use password::{Password, PasswordError, PlainPassword};
 pub use role::{Role, RoleError};
+pub use secret_field::SecretField;
 pub use username::{Username, UsernameError};
 
 /// Arbitrary input never panics a parser, and whatever a parser accepts keeps its promise.

@@ -34,9 +34,12 @@ struct ResetHtml<'a> {
 }
 
 /// The reset link, on a line of its own in the text part so that it survives copying.
+/// The `kind` of reset emails in the outbox: retrying one issues a fresh link.
+pub const PASSWORD_RESET: &str = "password_reset";
+
 pub fn password_reset(username: &str, link: &str, valid_minutes: i64) -> askama::Result<Composed> {
     Ok(Composed {
-        kind: "password_reset",
+        kind: PASSWORD_RESET,
         subject: format!("Reset your {APP_NAME} password"),
         text: ResetText { app: APP_NAME, username, link, valid_minutes }.render()?,
         html: ResetHtml { app: APP_NAME, username, link, valid_minutes }.render()?,

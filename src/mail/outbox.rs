@@ -1,12 +1,11 @@
 //! The outbox: messages are queued in the transaction that caused them and the worker is
-//! woken once that transaction commits; failed ones are listed and retried by admins.
+//! woken once that transaction commits. Bodies are sealed at rest (they carry reset and
+//! confirmation links), bound to their recipient.
 
 use super::Composed;
-use crate::accounts::ClientInfo;
-use crate::accounts::audit::{self, Action, Event};
 use crate::config::PublicUrl;
-use crate::db::{self, Conn, Db, DbError, outbox::FailedMessage};
-use crate::domain::UserId;
+use crate::crypto::{OpenError, Sealer};
+use crate::db::{self, Conn, DbError};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -14,12 +13,14 @@ use tokio::sync::Notify;
 #[derive(Clone)]
 pub struct Outbox {
     public_url: PublicUrl,
+    sealer: Sealer,
     wake: Arc<Notify>,
 }
 
 impl Outbox {
-    pub fn new(public_url: PublicUrl) -> Self {
-        Self { public_url, wake: Arc::new(Notify::new()) }
+    /// `sealer`: for [`crate::crypto::Purpose::OutboxBody`].
+    pub fn new(public_url: PublicUrl, sealer: Sealer) -> Self {
+        Self { public_url, sealer, wake: Arc::new(Notify::new()) }
     }
 
     /// `path` (starting with `/`) on the public site, for links in emails.
@@ -38,8 +39,8 @@ impl Outbox {
                 kind: email.kind,
                 recipient,
                 subject: &email.subject,
-                body_text: &email.text,
-                body_html: &email.html,
+                body_text: &self.sealer.seal(email.text.as_bytes(), recipient.as_bytes()),
+                body_html: &self.sealer.seal(email.html.as_bytes(), recipient.as_bytes()),
                 status: db::outbox::PENDING,
                 attempts: 0,
                 next_attempt_at: now,
@@ -53,45 +54,17 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    /// A stored body as it is to be sent. Rows queued before bodies were sealed are sent
+    /// as they are.
+    pub(super) fn open_body(&self, stored: &str, recipient: &str) -> Result<String, OpenError> {
+        if !Sealer::is_sealed(stored) {
+            return Ok(stored.to_owned());
+        }
+        let bytes = self.sealer.open(stored, recipient.as_bytes())?;
+        String::from_utf8(bytes).map_err(|_| OpenError)
+    }
+
     pub(super) fn wakeup(&self) -> Arc<Notify> {
         self.wake.clone()
     }
-}
-
-/// At most this many failed messages are listed: past that, the mail setup is the problem.
-const FAILED_LISTED: i64 = 200;
-
-pub async fn failed_messages(db: &Db) -> Result<Vec<FailedMessage>, DbError> {
-    db.run(|conn| db::outbox::failed(conn, FAILED_LISTED).map_err(DbError::from)).await
-}
-
-/// Puts a failed message back in the queue, for an admin; its recipient, or `None` when
-/// there is no failed message with that id.
-pub async fn retry_failed(
-    db: &Db,
-    outbox: &Outbox,
-    admin: UserId,
-    id: i64,
-    client: ClientInfo,
-) -> Result<Option<String>, DbError> {
-    let recipient = db
-        .transaction::<_, DbError>(move |conn| {
-            let Some(recipient) = db::outbox::retry(conn, id, db::now())? else { return Ok(None) };
-            let subject = format!("email #{id} to {recipient}");
-            let event = Event {
-                action: Action::EmailRetried,
-                actor: Some(admin),
-                target: None,
-                subject: &subject,
-                details: "",
-                client: &client,
-            };
-            audit::record(conn, &event)?;
-            Ok(Some(recipient))
-        })
-        .await?;
-    if recipient.is_some() {
-        outbox.wake();
-    }
-    Ok(recipient)
 }

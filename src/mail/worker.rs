@@ -31,6 +31,7 @@ const ERROR_CHARS: usize = 500;
 struct Worker {
     db: Db,
     mailer: Mailer,
+    outbox: Outbox,
     settings: OutboxSettings,
     wake: Arc<Notify>,
     stop: CancellationToken,
@@ -44,7 +45,7 @@ pub fn spawn(
     settings: OutboxSettings,
     stop: CancellationToken,
 ) -> JoinHandle<()> {
-    let worker = Worker { db, mailer, settings, wake: outbox.wakeup(), stop };
+    let worker = Worker { db, mailer, outbox: outbox.clone(), settings, wake: outbox.wakeup(), stop };
     tokio::spawn(worker.run())
 }
 
@@ -104,12 +105,21 @@ impl Worker {
 
     async fn deliver(&self, message: Claimed) {
         let (id, attempts) = (message.id, message.attempts + 1);
-        let outgoing = Outgoing {
-            recipient: &message.recipient,
-            subject: &message.subject,
-            text: &message.body_text,
-            html: &message.body_html,
+        let opened = self
+            .outbox
+            .open_body(&message.body_text, &message.recipient)
+            .and_then(|text| Ok((text, self.outbox.open_body(&message.body_html, &message.recipient)?)));
+        let Ok((text, html)) = opened else {
+            // Sealed under another SECRET_KEY: no retry can help, so it fails for good.
+            let unreadable =
+                SendError::Permanent("the stored body cannot be decrypted (was SECRET_KEY changed?)".into());
+            if let Err(e) = self.record_failure(id, attempts, &unreadable).await {
+                tracing::warn!(email_id = id, error = %e, "could not record an email's outcome");
+            }
+            return;
         };
+        let outgoing =
+            Outgoing { recipient: &message.recipient, subject: &message.subject, text: &text, html: &html };
         let recorded = match self.mailer.send(&outgoing).await {
             Ok(()) => {
                 tracing::info!(email_id = id, to = %message.recipient, "email sent");

@@ -1,8 +1,8 @@
 //! `GET /admin/emails`: emails that failed for good, with their last error, and
 //! `POST /admin/emails/{id}/retry` to queue one again.
 
+use crate::accounts::emails::{self, Retried};
 use crate::db::outbox::FailedMessage;
-use crate::mail::outbox;
 use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::client::client_info;
@@ -31,7 +31,7 @@ pub async fn show(
     FormPage(chrome): FormPage,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let messages = outbox::failed_messages(&state.db).await?;
+    let messages = emails::failed_messages(&state.db).await?;
     render(&EmailsPage { chrome, messages })
 }
 
@@ -43,10 +43,32 @@ pub async fn retry(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let recipient =
-        outbox::retry_failed(&state.db, &state.outbox, admin.user.id, id, client_info(&req)).await?;
-    let recipient = recipient.ok_or(AppError::NotFound)?;
-    tracing::info!(admin = %admin.user.id, email_id = id, "failed email queued again");
-    FlashMessage::success(format!("The email to {recipient} is queued to be sent again.")).send();
+    let retried =
+        emails::retry_failed(&state.db, &state.outbox, admin.user.id, id, client_info(&req)).await?;
+    tracing::info!(admin = %admin.user.id, email_id = id, outcome = ?retried_kind(&retried), "failed email retried");
+    match retried {
+        Retried::Queued { recipient } => {
+            FlashMessage::success(format!("The email to {recipient} is queued to be sent again.")).send();
+        }
+        Retried::Reissued { recipient } => FlashMessage::success(format!(
+            "A new reset email with a fresh link is queued for {recipient}; the old link no longer works."
+        ))
+        .send(),
+        Retried::NotReissued { recipient, reason } => {
+            FlashMessage::warning(format!("The reset email to {recipient} was not sent again: {reason}."))
+                .send();
+        }
+        Retried::NotFound => return Err(AppError::NotFound),
+    }
     Ok(see_other("/admin/emails"))
+}
+
+/// The outcome without the address, for the log.
+fn retried_kind(retried: &Retried) -> &'static str {
+    match retried {
+        Retried::Queued { .. } => "queued",
+        Retried::Reissued { .. } => "reissued",
+        Retried::NotReissued { .. } => "not reissued",
+        Retried::NotFound => "not found",
+    }
 }

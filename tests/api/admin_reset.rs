@@ -6,6 +6,7 @@ use crate::helpers::{TestApp, flashes, location};
 use crate::password_reset::link_path;
 use diesel::prelude::*;
 use gatehouse::db::schema::{audit_events, users};
+use gatehouse::domain::Role;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -74,4 +75,31 @@ async fn a_deactivated_account_gets_no_email_and_unknown_ids_get_404() {
     let delivered = sink.wait_for(1).await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].to, ["dee@example.com"]);
+}
+
+#[tokio::test]
+async fn deactivating_an_account_kills_its_pending_reset_links() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    let admin = app.logged_in("deact_admin").await;
+    app.set_role("deact_admin", Role::Admin);
+    app.register("deact_user").await;
+    let link = crate::password_reset::reset_link(&app, &sink, "deact_user").await;
+    let id = gatehouse::db::users::find_id_by_username(&mut app.db(), "deact_user").unwrap().unwrap();
+    let toggle = format!("/admin/users/{id}/toggle-active");
+    for _ in 0..2 {
+        // Deactivated, then reactivated: the link from before must stay dead.
+        assert_eq!(admin.submit("/admin", &toggle, &[]).await.status(), StatusCode::SEE_OTHER);
+    }
+    let reset = crate::password_reset::set_password(
+        &app.browser(),
+        &link,
+        "new passphrase here",
+        "new passphrase here",
+    )
+    .await;
+    assert_ne!(reset.status(), StatusCode::SEE_OTHER, "a link from before the deactivation still worked");
+    assert_eq!(
+        location(&app.browser().login("deact_user", crate::helpers::PASSWORD, false).await),
+        "/dashboard"
+    );
 }

@@ -103,8 +103,18 @@ async fn a_message_that_failed_for_good_is_shown_to_admins_and_can_be_sent_again
     let messages = sink.wait_for(1).await;
     assert_eq!(messages[0].to, ["walt@example.com"]);
     let page = admin.get_html("/admin/emails").await;
-    assert_eq!(flashes(&page, "success"), ["The email to walt@example.com is queued to be sent again."]);
-    eventually("the retried message is sent", || rows(&app)[0].status == "sent").await;
+    assert_eq!(
+        flashes(&page, "success"),
+        ["A new reset email with a fresh link is queued for walt@example.com; the old link no longer works."]
+    );
+    // A reset email is reissued, not resent: its link (most likely expired) is replaced.
+    let statuses = || rows(&app).into_iter().map(|r| r.status).collect::<Vec<_>>();
+    eventually("the fresh message is sent", || statuses() == ["superseded", "sent"]).await;
+    let fresh = link_path(&messages[0]);
+    assert!(
+        app.browser().get_html(&fresh).await.contains("name=\"confirm_password\""),
+        "the fresh link works"
+    );
     assert!(!admin.get_html("/admin/emails").await.contains("walt@example.com"));
     let audited: i64 = audit_events::table
         .filter(audit_events::action.eq("email.retried"))
@@ -214,4 +224,56 @@ async fn a_permanent_refusal_fails_the_message_at_once_instead_of_retrying() {
     assert_eq!(row.attempts, 1, "a 550 is not worth a second try");
     assert!(row.last_error.as_deref().is_some_and(|e| e.contains("no such mailbox")), "{row:?}");
     assert!(sink.messages().is_empty());
+}
+
+fn bodies(app: &TestApp) -> Vec<(String, String)> {
+    email_outbox::table
+        .order(email_outbox::id.asc())
+        .select((email_outbox::body_text, email_outbox::body_html))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_queued_reset_link_cannot_be_read_from_the_database() {
+    let (app, sink) = TestApp::spawn_with_mail(|_| {}).await;
+    app.register("yara").await;
+    sink.stop().await;
+    ask_for_reset(&app, "yara@example.com").await;
+    let (text, html) = bodies(&app).remove(0);
+    for body in [&text, &html] {
+        assert!(body.starts_with("v1.") && !body.contains("password-reset"), "a readable body: {body}");
+    }
+    sink.resume().await;
+    let messages = sink.wait_for(1).await;
+    let path = link_path(&messages[0]);
+    let token = path.rsplit('/').next().unwrap();
+    assert!(!text.contains(token) && !html.contains(token));
+    assert!(app.browser.get_html(&path).await.contains("name=\"confirm_password\""), "the sent link works");
+}
+
+#[tokio::test]
+async fn a_failed_email_that_is_not_a_reset_is_sent_again_as_it_was() {
+    let (app, sink) = TestApp::spawn_with_mail(|s| s.outbox.max_attempts = 1).await;
+    let admin = app.logged_in("quinn").await;
+    app.set_role("quinn", Role::Admin);
+    let owner = app.logged_in("rhea").await;
+    sink.stop().await;
+    let new = "a changed passphrase";
+    let fields =
+        [("current_password", crate::helpers::PASSWORD), ("password", new), ("confirm_password", new)];
+    assert_eq!(
+        location(&owner.submit("/account/password", "/account/password", &fields).await),
+        "/dashboard"
+    );
+    eventually("the notice fails for good", || rows(&app).first().is_some_and(|r| r.status == "failed"))
+        .await;
+    sink.resume().await;
+    let id: i64 = email_outbox::table.select(email_outbox::id).first(&mut app.db()).unwrap();
+    admin.submit("/admin/emails", &format!("/admin/emails/{id}/retry"), &[]).await;
+    let messages = sink.wait_for(1).await;
+    assert_eq!(messages[0].to, ["rhea@example.com"]);
+    assert!(messages[0].text().contains("was changed"), "{}", messages[0].text());
+    eventually("the same message is sent", || rows(&app).iter().map(|r| r.status.as_str()).eq(["sent"]))
+        .await;
 }

@@ -118,7 +118,7 @@ pub fn forge(app: &TestApp, token: &str, edit: impl FnOnce(&mut Claims)) -> Stri
     let sealed: String =
         k::table.filter(k::kid.eq(&kid)).select(k::private_key_sealed).first(&mut app.db()).unwrap();
     let seed =
-        Sealer::new(TEST_SECRET.as_bytes(), Purpose::SigningKeys).open(&sealed, kid.as_bytes()).unwrap();
+        Sealer::new(TEST_SECRET.as_bytes(), Purpose::SigningKey).open(&sealed, kid.as_bytes()).unwrap();
     let signing = ed25519_dalek::SigningKey::from_bytes(&seed.try_into().unwrap());
     use ed25519_dalek::pkcs8::EncodePrivateKey;
     let der = signing.to_pkcs8_der().unwrap();
