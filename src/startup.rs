@@ -57,7 +57,7 @@ impl Application {
         let outbox_settings = settings.outbox.clone();
         let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
         keyring.ensure(&db).await?;
-        let document = Data::new(routes::api::Document(serde_json::to_string(&routes::api::document())?));
+        let document = Data::new(routes::api::Document::build()?);
         let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone(), keyring });
         let server = HttpServer::new(move || {
             let settings = &state.settings;

@@ -164,8 +164,10 @@ pub async fn revoke_sessions(
         let account = begin(conn, actor, target)?;
         let sessions_ended = db::sessions::delete_all_of(conn, target)?;
         let tokens_ended = db::personal_tokens::delete_all_of(conn, target.0)?;
-        let details =
-            format!("{} ended; {tokens_ended} personal access token(s) revoked", sessions(sessions_ended));
+        let mut details = format!("{} ended", sessions(sessions_ended));
+        if tokens_ended > 0 {
+            details += &format!("; {tokens_ended} personal access token(s) revoked");
+        }
         record(conn, Action::AllSessionsRevoked, actor, &account, &details, &client)?;
         Ok(Outcome::SessionsRevoked { username: account.username, sessions_ended })
     })

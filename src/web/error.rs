@@ -39,6 +39,9 @@ pub enum AppError {
     Unprocessable { message: String, fields: Vec<(String, String)> },
     #[error("request bodies must be JSON (Content-Type: application/json)")]
     NotJson,
+    /// A known API path asked with a method it does not answer; `allow` lists those it does.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed { allow: String },
     #[error("the form has expired or did not come from this site")]
     CsrfRejected,
     #[error("page not found")]
@@ -93,6 +96,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::Unprocessable { .. } => "unprocessable_entity",
             Self::NotJson => "unsupported_media_type",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
@@ -142,6 +146,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::CsrfRejected | Self::AccountDeactivated => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType | Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -165,6 +170,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::TooManyRequests { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, *retry_after_secs));
+        }
+        if let Self::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         if let Self::InvalidToken = self {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));

@@ -95,10 +95,7 @@ pub async fn set_role(
     ApiJson(body): ApiJson<RoleBody>,
 ) -> Result<web::Json<AccountBody>, AppError> {
     let target = target(&id)?;
-    let role = Role::parse(body.role.trim()).map_err(|_| AppError::Unprocessable {
-        message: "The role must be one of: user, editor, admin.".into(),
-        fields: vec![("role".into(), "must be one of: user, editor, admin".into())],
-    })?;
+    let role = Role::from(body.role);
     let done = administration::set_role(&state.db, actor(&admin), target, role, client_info(&req)).await;
     refused(done)?;
     account(&state, target).await

@@ -11,8 +11,9 @@ use crate::config::ApiSettings;
 use crate::web::AppError;
 use crate::web::api_json::MAX_BODY_BYTES;
 use actix_cors::Cors;
+use actix_web::dev::ResourceDef;
 use actix_web::middleware::Condition;
-use actix_web::{HttpResponse, get, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_actix_web::{AppExt, scope};
@@ -43,8 +44,36 @@ where
         .service(openapi)
 }
 
-/// The OpenAPI 3.1 document, built once at start-up.
-pub struct Document(pub String);
+/// The OpenAPI 3.1 document, built once at start-up, and the routes it lists (path
+/// pattern and methods), so a known path asked with another method gets a 405.
+pub struct Document {
+    json: String,
+    routes: Vec<(ResourceDef, Vec<String>)>,
+}
+
+impl Document {
+    pub fn build() -> anyhow::Result<Self> {
+        let value = serde_json::to_value(document())?;
+        let paths = value["paths"].as_object().cloned().unwrap_or_default();
+        let routes = paths
+            .into_iter()
+            .map(|(path, item)| {
+                let methods = item.as_object().map(|ops| ops.keys().map(|m| m.to_uppercase()).collect());
+                (ResourceDef::new(path), methods.unwrap_or_default())
+            })
+            .collect();
+        Ok(Self { json: serde_json::to_string(&value)?, routes })
+    }
+}
+
+/// Anything under `/api/v1` that no route took: 405 on a known path, else 404.
+async fn unmatched(req: HttpRequest, document: web::Data<Document>) -> Result<HttpResponse, AppError> {
+    let known = document.routes.iter().find(|(def, _)| def.is_match(req.path()));
+    match known {
+        Some((_, methods)) => Err(AppError::MethodNotAllowed { allow: methods.join(", ") }),
+        None => Err(AppError::NotFound),
+    }
+}
 
 pub fn document() -> OpenApi {
     let (_, mut api) = actix_web::App::new()
@@ -85,7 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &ApiSettings, document:
     let api = routes(scope("/api/v1"))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(document.clone())
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+        .default_service(web::to(unmatched))
         .wrap(Condition::new(cors, cors_policy(settings)));
     cfg.service(api).service(jwks::jwks);
 }
@@ -104,5 +133,5 @@ fn cors_policy(settings: &ApiSettings) -> Cors {
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI 3.1 document")))]
 #[get("/openapi.json")]
 async fn openapi(document: web::Data<Document>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(document.0.clone())
+    HttpResponse::Ok().content_type("application/json").body(document.json.clone())
 }

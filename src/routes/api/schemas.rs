@@ -119,8 +119,26 @@ pub struct AccountListBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
-    /// `user`, `editor` or `admin`.
-    pub role: String,
+    pub role: RoleName,
+}
+
+/// A role, as the API spells it; anything else is a 422.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    User,
+    Editor,
+    Admin,
+}
+
+impl From<RoleName> for crate::domain::Role {
+    fn from(name: RoleName) -> Self {
+        match name {
+            RoleName::User => Self::User,
+            RoleName::Editor => Self::Editor,
+            RoleName::Admin => Self::Admin,
+        }
+    }
 }
 
 /// Times are stored as naive UTC and written as RFC 3339.

@@ -134,3 +134,15 @@ async fn cors_answers_listed_origins_only_preflight_included() {
         .unwrap();
     assert!(!none.headers().contains_key("access-control-allow-origin"), "no origins listed: no CORS");
 }
+
+#[tokio::test]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let api = Api::new(&app);
+    let response = api.client.put(api.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_eq!(error_code(response).await, "method_not_allowed");
+    let users = api.client.patch(api.url("/api/v1/admin/users/7")).send().await.unwrap();
+    assert_eq!(users.headers()["allow"], "DELETE, GET");
+}
