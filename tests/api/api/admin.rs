@@ -113,6 +113,9 @@ async fn revokes_sessions_and_deletes_but_not_oneself() {
     let (app, api, token) = setup().await;
     let alice = id_of(&app, "alice");
     let alices = api.pair("alice").await;
+    let browser = app.browser();
+    browser.login("alice", crate::helpers::PASSWORD, false).await;
+    let alices_pat = super::personal_tokens::make(&browser, "script", "7", "full").await;
     let response = api.post(&format!("/api/v1/admin/users/{alice}/revoke-sessions"), &token).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(api.me_status(&alices.access).await, StatusCode::UNAUTHORIZED);
@@ -135,6 +138,7 @@ async fn revokes_sessions_and_deletes_but_not_oneself() {
         .unwrap();
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
     assert!(!exists(&app, "alice"));
+    assert_eq!(api.me_status(&alices_pat).await, StatusCode::UNAUTHORIZED, "deletion ends personal tokens");
     let again = api
         .client
         .delete(api.url(&format!("/api/v1/admin/users/{alice}")))

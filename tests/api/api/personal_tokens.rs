@@ -11,7 +11,7 @@ use gatehouse::domain::Role;
 use reqwest::StatusCode;
 
 /// Makes a token on the page; returns it as shown.
-async fn make(browser: &Browser, name: &str, days: &str, scope: &str) -> String {
+pub async fn make(browser: &Browser, name: &str, days: &str, scope: &str) -> String {
     let fields = [("name", name), ("expires_days", days), ("scope", scope)];
     let response = browser.submit("/account/tokens", "/account/tokens", &fields).await;
     assert_eq!(response.status(), StatusCode::OK);
