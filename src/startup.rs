@@ -23,12 +23,15 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a request waits for a database connection before it gets a 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
+const BACKGROUND_CONNECTIONS: u32 = 2;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 /// How long a stopping server waits for the mail worker to finish the message in hand.
 const MAIL_WORKER_GRACE: Duration = Duration::from_secs(30);
 
 pub struct Application {
     port: u16,
+    /// The requests' pool (background work has its own).
+    db: Db,
     server: Server,
     stop_mail: CancellationToken,
     mail_worker: JoinHandle<()>,
@@ -37,8 +40,10 @@ pub struct Application {
 impl Application {
     /// Migrates the database and binds the listener; `run_until_stopped` serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::build_pool(&settings.database_url, settings.db_pool_size, POOL_WAIT);
-        let db = Db::new(pool);
+        let db = Db::connect(&settings.database_url, settings.db_pool_size, POOL_WAIT);
+        // The mail worker and the sweep have connections of their own, so background work
+        // never takes one a request is waiting for.
+        let background = Db::connect(&settings.database_url, BACKGROUND_CONNECTIONS, POOL_WAIT);
         let applied = db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
         for name in applied {
             tracing::info!(migration = %name, "applied migration");
@@ -91,13 +96,18 @@ impl Application {
         .run();
         let stop_mail = CancellationToken::new();
         let mail_worker =
-            mail::worker::spawn(db.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
-        tokio::spawn(sweep_expired(db));
-        Ok(Self { port, server, stop_mail, mail_worker })
+            mail::worker::spawn(background.clone(), mailer, &outbox, outbox_settings, stop_mail.clone());
+        tokio::spawn(sweep_expired(background));
+        Ok(Self { port, db, server, stop_mail, mail_worker })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The pool requests use: tests read its statement counter.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish and stops the

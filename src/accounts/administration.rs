@@ -1,4 +1,5 @@
-//! What admins do to accounts: (de)activate, set the role, end its sessions, delete it.
+//! What admins do to accounts: (de)activate, set the role, end its sessions, delete it;
+//! and the same to many accounts at once (see `bulk`).
 //! Each change is checked against the safety rules and audited in its own transaction,
 //! under one lock, so two admins acting at once can't leave the app without an admin.
 
@@ -6,7 +7,12 @@ use super::ClientInfo;
 use super::audit::{self, Action, Event};
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Role, UserId};
-use std::fmt;
+
+pub mod bulk;
+mod outcome;
+
+pub use outcome::Outcome;
+use outcome::sessions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -36,50 +42,6 @@ impl From<diesel::result::Error> for AdminError {
     }
 }
 
-/// What an action did, said as the sentence the admin sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Deactivated { username: String, sessions_ended: usize },
-    Reactivated { username: String },
-    ActiveUnchanged { username: String, active: bool },
-    RoleSet { username: String, role: Role },
-    RoleUnchanged { username: String, role: Role },
-    SessionsRevoked { username: String, sessions_ended: usize },
-    Deleted { username: String },
-}
-
-impl Outcome {
-    /// Whether anything changed (an unchanged role is said as information, not success).
-    pub fn changed(&self) -> bool {
-        !matches!(self, Self::RoleUnchanged { .. } | Self::ActiveUnchanged { .. })
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Deactivated { username, sessions_ended } => {
-                write!(f, "{username} has been deactivated; {} ended.", sessions(*sessions_ended))
-            }
-            Self::Reactivated { username } => write!(f, "{username} has been reactivated."),
-            Self::ActiveUnchanged { username, active: true } => write!(f, "{username} is already active."),
-            Self::ActiveUnchanged { username, active: false } => {
-                write!(f, "{username} is already deactivated.")
-            }
-            Self::RoleSet { username, role } => write!(f, "{username} now has the role {role}."),
-            Self::RoleUnchanged { username, role } => write!(f, "{username} already has the role {role}."),
-            Self::SessionsRevoked { username, sessions_ended } => {
-                write!(f, "{} of {username} ended.", sessions(*sessions_ended))
-            }
-            Self::Deleted { username } => write!(f, "The account {username} has been deleted."),
-        }
-    }
-}
-
-fn sessions(n: usize) -> String {
-    if n == 1 { "1 session".into() } else { format!("{n} sessions") }
-}
-
 /// Deactivates an active account (ending its sessions at once) or reactivates one.
 pub async fn toggle_active(
     db: &Db,
@@ -87,41 +49,58 @@ pub async fn toggle_active(
     target: UserId,
     client: ClientInfo,
 ) -> Result<Outcome, AdminError> {
-    set_active(db, actor, target, None, client).await
+    db.transaction(move |conn| {
+        let account = begin(conn, actor, target)?;
+        let active = !account.is_active;
+        change_active(conn, actor, &account, active, &client)
+    })
+    .await
 }
 
-/// Makes the account active or not (`None`: the other way from now), under the same rules.
+/// Makes the account active or not; one that already is gets [`Outcome::ActiveUnchanged`].
 pub async fn set_active(
     db: &Db,
     actor: UserId,
     target: UserId,
-    want: Option<bool>,
+    active: bool,
     client: ClientInfo,
 ) -> Result<Outcome, AdminError> {
     db.transaction(move |conn| {
         let account = begin(conn, actor, target)?;
-        let username = account.username.clone();
-        if want == Some(account.is_active) {
-            return Ok(Outcome::ActiveUnchanged { username, active: account.is_active });
+        if account.is_active == active {
+            return Ok(Outcome::ActiveUnchanged { username: account.username, active });
         }
-        if !account.is_active {
-            db::users::set_active(conn, target, true, db::now())?;
-            record(conn, Action::AccountReactivated, actor, &account, "active: false -> true", &client)?;
-            return Ok(Outcome::Reactivated { username });
-        }
-        if actor == target {
-            return Err(AdminError::Refused("You cannot deactivate your own account.".into()));
-        }
-        refuse_if_last_admin(conn, &account, "be deactivated")?;
-        db::users::set_active(conn, target, false, db::now())?;
-        // A pending reset link must not reactivate anything or outlive the decision.
-        db::reset_tokens::delete_all_of(conn, target)?;
-        let sessions_ended = db::sessions::delete_all_of(conn, target)?;
-        let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
-        record(conn, Action::AccountDeactivated, actor, &account, &details, &client)?;
-        Ok(Outcome::Deactivated { username, sessions_ended })
+        change_active(conn, actor, &account, active, &client)
     })
     .await
+}
+
+/// The one place (de)activation is decided: nobody deactivates themselves, the last
+/// active admin stays active, and deactivating ends every session and reset link.
+fn change_active(
+    conn: &mut Conn,
+    actor: UserId,
+    account: &Target,
+    active: bool,
+    client: &ClientInfo,
+) -> Result<Outcome, AdminError> {
+    let username = account.username.clone();
+    if active {
+        db::users::set_active(conn, account.id, true, db::now())?;
+        record(conn, Action::AccountReactivated, actor, account, "active: false -> true", client)?;
+        return Ok(Outcome::Reactivated { username });
+    }
+    if actor == account.id {
+        return Err(AdminError::Refused("You cannot deactivate your own account.".into()));
+    }
+    refuse_if_last_admin(conn, account, "be deactivated")?;
+    db::users::set_active(conn, account.id, false, db::now())?;
+    // A pending reset link must not reactivate anything or outlive the decision.
+    db::reset_tokens::delete_all_of(conn, account.id)?;
+    let sessions_ended = db::sessions::delete_all_of(conn, account.id)?;
+    let details = format!("active: true -> false; {} ended", sessions(sessions_ended));
+    record(conn, Action::AccountDeactivated, actor, account, &details, client)?;
+    Ok(Outcome::Deactivated { username, sessions_ended })
 }
 
 /// Makes `role` the account's one role. Nobody demotes themselves, and the last active

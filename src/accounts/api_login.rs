@@ -136,7 +136,7 @@ pub struct LiveLogin {
 
 fn live_login(conn: &mut db::Conn, session: SessionRecordId) -> Result<Option<LiveLogin>, DbError> {
     let found = db::sessions::find_by_id_with_account(conn, session, SessionKind::API, db::now())?;
-    Ok(found.filter(|f| f.is_active).map(|f| LiveLogin {
+    Ok(found.filter(|f| f.account.is_active).map(|f| LiveLogin {
         user: UserId(f.session.user_id),
         session,
         roles: db::users::parse_roles(f.role_names.iter().map(String::as_str)),

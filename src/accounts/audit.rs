@@ -30,6 +30,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for the audit log's filter.
+    pub const ALL: [Action; 16] = [
+        Self::AccountCreated,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::Logout,
+        Self::SessionRevoked,
+        Self::OtherSessionsRevoked,
+        Self::AllSessionsRevoked,
+        Self::PasswordChanged,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::AccountDeactivated,
+        Self::AccountReactivated,
+        Self::RoleChanged,
+        Self::AccountDeleted,
+        Self::ResetSentByAdmin,
+        Self::EmailRetried,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AccountCreated => "account.created",

@@ -55,7 +55,8 @@ pub async fn resolve(
     db.run(move |conn| {
         let now = db::now();
         let found = db::sessions::find_by_id_with_account(conn, verified.session, SessionKind::API, now)?;
-        let Some(found) = found.filter(|f| f.is_active && f.session.user_id == verified.user.0) else {
+        let Some(found) = found.filter(|f| f.account.is_active && f.session.user_id == verified.user.0)
+        else {
             return Ok(None);
         };
         if now - found.session.last_seen_at >= TOUCH_INTERVAL {
@@ -63,8 +64,8 @@ pub async fn resolve(
         }
         Ok(Some(ApiIdentity {
             user_id: verified.user,
-            username: found.username,
-            email: found.email,
+            username: found.account.username,
+            email: found.account.email,
             roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
             via: Via::Login(verified.session),
         }))

@@ -8,6 +8,7 @@ use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
+use crate::db::users::Credentials;
 use crate::db::{self, Db, DbError};
 use crate::domain::{Password, PlainPassword, SessionRecordId, UserId};
 
@@ -88,27 +89,8 @@ pub async fn verify_password(
     limits: &Limits,
     request: LoginRequest<'_>,
 ) -> Result<PasswordVerified, LoginError> {
-    let identifier = request.identifier.trim().to_lowercase();
-    let (ip, limits) = (request.client.ip.clone(), *limits);
-    let (credentials, attempt, account_ip) = db
-        .transaction::<_, DbError>(move |conn| {
-            let plausible = !identifier.is_empty() && identifier.len() <= crate::domain::Email::MAX_LEN;
-            let credentials = if plausible { db::users::find_credentials(conn, &identifier)? } else { None };
-            let account = credentials.as_ref().map(|c| UserId(c.id));
-            let account_ip = Bucket::login_account_ip(account, &identifier, &ip);
-            let checks = [
-                (&Bucket::login_ip(&ip), limits.login_ip),
-                (&account_ip, limits.login_account_ip),
-                (&Bucket::login_account(account, &identifier), limits.login_account),
-            ];
-            let admitted = throttle::admit(conn, &checks, db::now())?;
-            Ok((credentials, admitted, account_ip))
-        })
-        .await?;
-    let attempt = attempt.map_err(|refused| {
-        tracing::info!(ip = %request.client.ip, retry_after_secs = refused.retry_after_secs, "login throttled");
-        LoginError::Throttled { retry_after_secs: refused.retry_after_secs }
-    })?;
+    let (credentials, attempt, account_ip) =
+        admit(db, limits, request.identifier, &request.client.ip).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let matched = hasher.verify(&request.password, stored_hash).await?;
     let known = credentials.as_ref().map(|c| UserId(c.id));
@@ -130,6 +112,39 @@ pub async fn verify_password(
     };
     let proof = Proof { user: UserId(credentials.id), credentials_version: credentials.credentials_version };
     Ok(PasswordVerified { proof, attempt, account_ip, rehashed })
+}
+
+/// Looks the name up and counts the attempt against its three buckets, in one step.
+async fn admit(
+    db: &Db,
+    limits: &Limits,
+    identifier: &str,
+    ip: &str,
+) -> Result<(Option<Credentials>, Attempt, Bucket), LoginError> {
+    let (identifier, ip, limits) = (identifier.trim().to_lowercase(), ip.to_owned(), *limits);
+    let (credentials, admitted, account_ip) = db
+        .transaction::<_, DbError>(move |conn| {
+            let plausible = !identifier.is_empty() && identifier.len() <= crate::domain::Email::MAX_LEN;
+            let credentials = if plausible { db::users::find_credentials(conn, &identifier)? } else { None };
+            let account = credentials.as_ref().map(|c| UserId(c.id));
+            let account_ip = Bucket::login_account_ip(account, &identifier, &ip);
+            let checks = [
+                (&Bucket::login_ip(&ip), limits.login_ip),
+                (&account_ip, limits.login_account_ip),
+                (&Bucket::login_account(account, &identifier), limits.login_account),
+            ];
+            let admitted = throttle::admit(conn, &checks, db::now())?;
+            if admitted.is_err() {
+                super::overview::count_refusal(conn)?;
+            }
+            Ok((credentials, admitted, account_ip))
+        })
+        .await?;
+    let attempt = admitted.map_err(|refused| {
+        tracing::info!(retry_after_secs = refused.retry_after_secs, "login throttled");
+        LoginError::Throttled { retry_after_secs: refused.retry_after_secs }
+    })?;
+    Ok((credentials, attempt, account_ip))
 }
 
 /// Turns a verified password into a session: the attempt is given back and this

@@ -52,6 +52,10 @@ impl From<DbError> for ChangeError {
 /// Who asks for a change, from which session and where, and what they typed.
 pub struct ChangeRequest {
     pub user: UserId,
+    /// The account's username and email as the request's session check read them: the
+    /// password rules compare against them, the notice goes to the address.
+    pub username: String,
+    pub email: String,
     pub session: SessionRecordId,
     pub input: ChangeInput,
     pub client: ClientInfo,
@@ -66,7 +70,7 @@ pub async fn change_password(
     limits: &Limits,
     request: ChangeRequest,
 ) -> Result<(), ChangeError> {
-    let ChangeRequest { user, session, input, client } = request;
+    let ChangeRequest { user, username, email, session, input, client } = request;
     let current = PlainPassword::new(input.current_password.expose());
     let matched = login::verify_current_password(db, hasher, limits, user, &current, &client.ip)
         .await
@@ -74,25 +78,9 @@ pub async fn change_password(
             LoginError::Throttled { retry_after_secs } => ChangeError::Throttled { retry_after_secs },
             other => ChangeError::Unexpected(other.into()),
         })?;
-    let profile = db.run(move |conn| db::users::profile(conn, user).map_err(DbError::from)).await?;
-    let Some(profile) = profile else {
-        return Err(anyhow::anyhow!("the logged-in account {user} has no row").into());
-    };
-    let mut errors = ChangeErrors::default();
-    if !matched {
-        errors.current_password = Some(WRONG_CURRENT.into());
-    }
-    let password = Password::parse(input.password.expose(), &profile.username, &profile.email)
-        .map_err(|e| errors.password = Some(e.to_string()))
-        .ok();
-    if input.password != input.confirm_password {
-        errors.confirm_password = Some(PASSWORDS_DIFFER.into());
-    }
-    let Some(password) = password.filter(|_| errors == ChangeErrors::default()) else {
-        return Err(ChangeError::Invalid(errors));
-    };
+    let password = check_new_password(&input, matched, &username, &email)?;
     let hash = hasher.hash(&password).await?;
-    let owner = PasswordOwner { id: user, username: profile.username, email: profile.email };
+    let owner = PasswordOwner { id: user, username, email };
     let queue = outbox.clone();
     db.transaction::<_, anyhow::Error>(move |conn| {
         store_new_password(conn, &queue, &owner, &hash, Some(session), ChangedBy::AccountSettings, &client)
@@ -100,6 +88,26 @@ pub async fn change_password(
     .await?;
     outbox.wake();
     Ok(())
+}
+
+/// Every problem with the form at once: the current password, the new one, the match.
+fn check_new_password(
+    input: &ChangeInput,
+    matched: bool,
+    username: &str,
+    email: &str,
+) -> Result<Password, ChangeError> {
+    let mut errors = ChangeErrors::default();
+    if !matched {
+        errors.current_password = Some(WRONG_CURRENT.into());
+    }
+    let password = Password::parse(input.password.expose(), username, email)
+        .map_err(|e| errors.password = Some(e.to_string()))
+        .ok();
+    if input.password != input.confirm_password {
+        errors.confirm_password = Some(PASSWORDS_DIFFER.into());
+    }
+    password.filter(|_| errors == ChangeErrors::default()).ok_or(ChangeError::Invalid(errors))
 }
 
 /// The account whose password changes, with what the notification needs.

@@ -72,24 +72,7 @@ pub async fn request_reset(
             {
                 return Ok(Err(refused.retry_after_secs));
             }
-            let account = db::users::find_by_email(conn, email.as_str())?;
-            let issued = match &account {
-                Some(account) => issue(conn, &queue, account, db::now(), Pacing::OneAMinute)?,
-                None => Issued::NoSuchAccount,
-            };
-            let target = account.as_ref().map(|a| UserId(a.id));
-            // An address that matches no account is kept, as a failed login's name is.
-            let subject = if target.is_none() { email.as_str() } else { "" };
-            let event = Event {
-                action: Action::PasswordResetRequested,
-                actor: None,
-                target,
-                subject,
-                details: issued.describe(),
-                client: &client,
-            };
-            audit::record(conn, &event)?;
-            Ok(Ok(issued))
+            Ok(Ok(issue_for_address(conn, &queue, &email, &client)?))
         })
         .await?;
     let issued = match issued {
@@ -132,6 +115,34 @@ pub async fn send_reset_by_admin(
     if issued == Issued::Sent {
         outbox.wake();
     }
+    Ok(issued)
+}
+
+/// The public form's work, the same whether or not the address has an account: look it
+/// up, issue a link if it may have one, and audit the request.
+fn issue_for_address(
+    conn: &mut Conn,
+    outbox: &Outbox,
+    email: &Email,
+    client: &ClientInfo,
+) -> anyhow::Result<Issued> {
+    let account = db::users::find_by_email(conn, email.as_str())?;
+    let issued = match &account {
+        Some(account) => issue(conn, outbox, account, db::now(), Pacing::OneAMinute)?,
+        None => Issued::NoSuchAccount,
+    };
+    let target = account.as_ref().map(|a| UserId(a.id));
+    // An address that matches no account is kept, as a failed login's name is.
+    let subject = if target.is_none() { email.as_str() } else { "" };
+    let event = Event {
+        action: Action::PasswordResetRequested,
+        actor: None,
+        target,
+        subject,
+        details: issued.describe(),
+        client,
+    };
+    audit::record(conn, &event)?;
     Ok(issued)
 }
 

@@ -67,26 +67,7 @@ pub async fn register(
     if let Err(refused) = admitted {
         return Err(RegistrationError::Throttled { retry_after_secs: refused.retry_after_secs });
     }
-    let mut errors = FieldErrors::default();
-    let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
-    let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
-    let password = Password::parse(input.password.expose(), input.username.trim(), input.email.trim())
-        .map_err(|e| errors.password = Some(e.to_string()))
-        .ok();
-    if input.password != input.confirm_password {
-        errors.confirm_password = Some(PASSWORDS_DIFFER.into());
-    }
-    let (probe_name, probe_email) = (username.clone(), email.clone());
-    let (name_taken, email_taken) =
-        db.run(move |conn| taken(conn, probe_name.as_ref(), probe_email.as_ref())).await?;
-    errors.username = errors.username.or(name_taken.then(|| USERNAME_TAKEN.into()));
-    errors.email = errors.email.or(email_taken.then(|| EMAIL_TAKEN.into()));
-    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
-        return Err(RegistrationError::Invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(RegistrationError::Invalid(errors));
-    }
+    let (username, email, password) = validate(db, &input).await?;
     let hash = hasher.hash(&password).await?;
     let inserted = db
         .transaction::<_, DbError>({
@@ -111,6 +92,31 @@ pub async fn register(
             }))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Every field checked at once, uniqueness included, so the form shows every problem.
+async fn validate(
+    db: &Db,
+    input: &RegistrationInput,
+) -> Result<(Username, Email, Password), RegistrationError> {
+    let mut errors = FieldErrors::default();
+    let username = Username::parse(&input.username).map_err(|e| errors.username = Some(e.to_string())).ok();
+    let email = Email::parse(&input.email).map_err(|e| errors.email = Some(e.to_string())).ok();
+    let password = Password::parse(input.password.expose(), input.username.trim(), input.email.trim())
+        .map_err(|e| errors.password = Some(e.to_string()))
+        .ok();
+    if input.password != input.confirm_password {
+        errors.confirm_password = Some(PASSWORDS_DIFFER.into());
+    }
+    let (probe_name, probe_email) = (username.clone(), email.clone());
+    let (name_taken, email_taken) =
+        db.run(move |conn| taken(conn, probe_name.as_ref(), probe_email.as_ref())).await?;
+    errors.username = errors.username.or(name_taken.then(|| USERNAME_TAKEN.into()));
+    errors.email = errors.email.or(email_taken.then(|| EMAIL_TAKEN.into()));
+    match (username, email, password) {
+        (Some(username), Some(email), Some(password)) if errors.is_empty() => Ok((username, email, password)),
+        _ => Err(RegistrationError::Invalid(errors)),
     }
 }
 

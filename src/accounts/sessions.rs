@@ -3,7 +3,8 @@
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
 use super::token::SecretToken;
-use crate::db::{self, Db, DbError, sessions::NewSession};
+use crate::db::sessions::{AccountColumns, NewSession};
+use crate::db::{self, Db, DbError};
 use crate::domain::{Role, SessionRecordId, UserId};
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -29,8 +30,8 @@ pub fn lifetime(remember: bool) -> &'static Lifetime {
 pub struct Authenticated {
     pub user_id: UserId,
     pub session_id: SessionRecordId,
-    pub username: String,
-    pub email: String,
+    /// The account as read with the session, so pages need no second query for it.
+    pub account: AccountColumns,
     pub roles: Vec<Role>,
 }
 
@@ -138,7 +139,7 @@ pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated
         if session.kind != SessionKind::BROWSER {
             return Ok(None);
         }
-        if !found.is_active || session.last_seen_at + lifetime(session.remember).idle <= now {
+        if !found.account.is_active || session.last_seen_at + lifetime(session.remember).idle <= now {
             db::sessions::delete(conn, SessionRecordId(session.id))?;
             return Ok(None);
         }
@@ -149,8 +150,7 @@ pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated
             user_id: UserId(session.user_id),
             session_id: SessionRecordId(session.id),
             roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
-            username: found.username,
-            email: found.email,
+            account: found.account,
         }))
     })
     .await

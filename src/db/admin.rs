@@ -1,40 +1,128 @@
-//! Queries behind the admin panel: a page of accounts with their roles and live-session
-//! counts in a constant number of queries, and the lock that serializes admin changes.
+//! Queries behind the admin panel: a filtered, sorted page of accounts with their roles and
+//! live-session counts in a constant number of queries, and the lock that serializes admin changes.
 
 use super::Conn;
 use super::escape_like;
-use super::schema::{roles, sessions, user_roles, users};
+use super::outbox::{FAILED, PENDING};
+use super::schema::{email_outbox, roles, sessions, user_roles, users};
 use super::users::{PROFILE_COLUMNS, Profile, lower};
 use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, not};
 use diesel::prelude::*;
 
 type Backend = <Conn as Connection>::Backend;
 
-/// Accounts whose lower-cased username or email contains `needle` (already lower-case);
-/// every account when there is none. `%`, `_` and `\` in the needle match themselves.
-fn matching(needle: Option<&str>) -> users::BoxedQuery<'static, Backend> {
-    let query = users::table.into_boxed();
-    let Some(needle) = needle else { return query };
-    let pattern = format!("%{}%", escape_like(needle));
-    // Emails are stored lower-case, so the column is compared as it is (and its index used).
-    query.filter(
-        lower(users::username).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')),
-    )
+/// Which accounts a listing shows; every part is optional and they combine.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// A lower-case substring of the username or email, taken literally.
+    pub needle: Option<String>,
+    /// A role name from the `roles` table.
+    pub role: Option<&'static str>,
+    pub status: Option<Status>,
 }
 
-/// One page of matching accounts, newest first.
-pub fn search(conn: &mut Conn, needle: Option<&str>, offset: i64, limit: i64) -> QueryResult<Vec<Profile>> {
-    matching(needle)
-        .order((users::created_at.desc(), users::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .select(PROFILE_COLUMNS)
-        .load(conn)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    Deactivated,
+    /// The email address was never confirmed (`email_verified_at` is NULL).
+    Unverified,
 }
 
-pub fn count(conn: &mut Conn, needle: Option<&str>) -> QueryResult<i64> {
-    matching(needle).count().get_result(conn)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Created,
+    /// Never-logged-in accounts count as the oldest logins.
+    LastLogin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub key: SortKey,
+    pub ascending: bool,
+}
+
+/// The accounts `filter` lets through, its role given by id (see [`role_id`]). The status
+/// tests are written without bound values, so that PostgreSQL matches them to the partial
+/// indexes on those statuses.
+fn matching(filter: &Filter, role_id: Option<i64>) -> users::BoxedQuery<'static, Backend> {
+    let mut query = users::table.into_boxed();
+    if let Some(needle) = &filter.needle {
+        let pattern = format!("%{}%", escape_like(needle));
+        // Emails are stored lower-case, so the column is compared as it is (and its index used).
+        query = query.filter(
+            lower(users::username)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::email.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(role_id) = role_id {
+        let holders = user_roles::table.filter(user_roles::role_id.eq(role_id)).select(user_roles::user_id);
+        query = query.filter(users::id.eq_any(holders));
+    }
+    match filter.status {
+        Some(Status::Active) => query.filter(users::is_active),
+        Some(Status::Deactivated) => query.filter(not(users::is_active)),
+        Some(Status::Unverified) => query.filter(users::email_verified_at.is_null()),
+        None => query,
+    }
+}
+
+/// A listed account: its profile and when its email was confirmed.
+pub type Listed = (Profile, Option<NaiveDateTime>);
+
+/// One page of matching accounts in `sort` order (ties broken by id, so pages never
+/// overlap). The page's ids come first, from the sort's index alone, and its rows after:
+/// a jump to the 4,000th page then skips index entries, not whole rows.
+pub fn search(
+    conn: &mut Conn,
+    filter: &Filter,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
+    let role = role_id(conn, filter)?;
+    let ids: Vec<i64> =
+        ordered(matching(filter, role), sort).offset(offset).limit(limit).select(users::id).load(conn)?;
+    let page = users::table.into_boxed().filter(users::id.eq_any(ids));
+    ordered(page, sort).select((PROFILE_COLUMNS, users::email_verified_at)).load(conn)
+}
+
+fn ordered(query: users::BoxedQuery<'static, Backend>, sort: Sort) -> users::BoxedQuery<'static, Backend> {
+    match (sort.key, sort.ascending) {
+        (SortKey::Created, false) => query.order((users::created_at.desc(), users::id.desc())),
+        (SortKey::Created, true) => query.order((users::created_at.asc(), users::id.asc())),
+        // These match the (last_login_at IS NULL, last_login_at DESC, id DESC) index, forwards and backwards.
+        (SortKey::LastLogin, false) => {
+            query.order((users::last_login_at.is_null().asc(), users::last_login_at.desc(), users::id.desc()))
+        }
+        (SortKey::LastLogin, true) => {
+            query.order((users::last_login_at.is_null().desc(), users::last_login_at.asc(), users::id.asc()))
+        }
+    }
+}
+
+/// One account as the list shows it.
+pub fn listed(conn: &mut Conn, id: crate::domain::UserId) -> QueryResult<Option<Listed>> {
+    users::table.find(id.0).select((PROFILE_COLUMNS, users::email_verified_at)).first(conn).optional()
+}
+
+pub fn count(conn: &mut Conn, filter: &Filter) -> QueryResult<i64> {
+    let role = role_id(conn, filter)?;
+    matching(filter, role).count().get_result(conn)
+}
+
+/// The filter's role as its id, looked up first: filtering `user_roles` by the id itself
+/// lets PostgreSQL's statistics see that admins are few (behind a join on the name, it
+/// guesses a third of all accounts and walks every one of them looking for the admins).
+fn role_id(conn: &mut Conn, filter: &Filter) -> QueryResult<Option<i64>> {
+    let Some(name) = filter.role else { return Ok(None) };
+    let id = roles::table.filter(roles::name.eq(name)).select(roles::id).first(conn).optional()?;
+    // A name the table lacks matches nobody: no role has the id 0.
+    Ok(Some(id.unwrap_or(0)))
 }
 
 /// `(user id, role name)` for every role of the given accounts, in one query.
@@ -77,4 +165,33 @@ pub fn active_admin_count(conn: &mut Conn) -> QueryResult<i64> {
         .filter(users::is_active.eq(true))
         .count()
         .get_result(conn)
+}
+
+/// An email on its way to an account, or one that failed for good.
+#[derive(Queryable, Debug)]
+pub struct UnsentEmail {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// The pending and failed emails to `recipient`, newest first.
+pub fn unsent_emails_to(conn: &mut Conn, recipient: &str, limit: i64) -> QueryResult<Vec<UnsentEmail>> {
+    email_outbox::table
+        .filter(email_outbox::recipient.eq(recipient))
+        .filter(email_outbox::status.eq_any([PENDING, FAILED]))
+        .order(email_outbox::id.desc())
+        .limit(limit)
+        .select((
+            email_outbox::id,
+            email_outbox::created_at,
+            email_outbox::subject,
+            email_outbox::status,
+            email_outbox::attempts,
+            email_outbox::last_error,
+        ))
+        .load(conn)
 }

@@ -1,10 +1,13 @@
 //! One connection type for both backends, chosen by the URL's scheme, and its pool.
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel::result::{DatabaseErrorKind, Error::DatabaseError};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The connection every query in `db/` takes. Built by scheme in [`DatabaseUrl::connect`],
 /// never by the derive's own `establish`, which would try PostgreSQL and then quietly
@@ -116,36 +119,83 @@ fn redact_unparsed(raw: &str) -> String {
     format!("{base}?{}", pairs.join("&"))
 }
 
+/// A pooled connection: the connection, when it was last used, and what its probe saw.
+pub struct Pooled {
+    pub(super) conn: Conn,
+    pub(super) last_used: Instant,
+    broken: Arc<AtomicBool>,
+    statements: Arc<AtomicU64>,
+}
+
+impl Pooled {
+    /// How many statements this connection has run.
+    pub(super) fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// The pool drops it when it comes back, rather than handing it out again.
+    pub(super) fn mark_broken(&self) {
+        self.broken.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Watches every statement of a connection: counts them, and notices when
+/// the server has gone (so the pool drops the connection instead of handing it out).
+struct Probe {
+    broken: Arc<AtomicBool>,
+    statements: Arc<AtomicU64>,
+}
+
+impl Instrumentation for Probe {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery { error, .. } = event {
+            self.statements.fetch_add(1, Ordering::Relaxed);
+            if let Some(DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) = error
+            {
+                self.broken.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 pub struct Manager(DatabaseUrl);
 
 impl ManageConnection for Manager {
-    type Connection = Conn;
+    type Connection = Pooled;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<Conn, ConnectionError> {
-        self.0.connect()
+    fn connect(&self) -> Result<Pooled, ConnectionError> {
+        let mut conn = self.0.connect()?;
+        let (broken, statements) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+        conn.set_instrumentation(Probe { broken: broken.clone(), statements: statements.clone() });
+        Ok(Pooled { conn, last_used: Instant::now(), broken, statements })
     }
 
-    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectionError> {
-        super::ping(conn).map_err(ConnectionError::CouldntSetupConfiguration)
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), ConnectionError> {
+        super::ping(&mut pooled.conn).map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut Conn) -> bool {
-        // r2d2 calls is_valid on checkout (test_on_check_out), which catches a dead server.
-        false
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.broken.load(Ordering::Relaxed)
     }
 }
 
 pub type DbPool = Pool<Manager>;
 
 /// A pool that never blocks a caller for longer than `wait`, and starts even when the
-/// database is down (requests then get 503 until it is back).
+/// database is down (requests then get 503 until it is back). Checkouts are not tested
+/// with a query (a round trip per request for nothing): a connection that broke is
+/// noticed by its probe and dropped, and one idle for long is pinged before use
+/// (see [`super::Db::run`]).
 pub fn build_pool(url: &DatabaseUrl, max_size: u32, wait: Duration) -> DbPool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(wait)
-        .test_on_check_out(true)
+        .test_on_check_out(false)
         .build_unchecked(Manager(url.clone()))
 }
 

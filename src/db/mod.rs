@@ -11,13 +11,18 @@ pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
+pub mod stats;
 pub mod throttle;
 pub mod users;
 
-pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme, build_pool};
+pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};
 pub use migrations::{migrate, run_pending};
 
 use actix_web::web;
+use diesel::r2d2;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -27,6 +32,9 @@ pub enum DbError {
     /// between a check and the insert. Use cases answer it; they never match Diesel's errors.
     #[error("a unique value is already taken")]
     UniqueViolation,
+    /// The server went away under a connection: as unavailable as a pool timeout.
+    #[error("the connection to the database was lost")]
+    ConnectionLost(#[source] diesel::result::Error),
     #[error(transparent)]
     Query(diesel::result::Error),
     #[error("a blocking database task was cancelled")]
@@ -38,8 +46,19 @@ impl From<diesel::result::Error> for DbError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::UniqueViolation,
+            lost @ Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::ConnectionLost(lost),
             other => Self::Query(other),
         }
+    }
+}
+
+impl DbError {
+    /// The database cannot be reached right now (503), as opposed to a query that failed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::ConnectionLost(_))
     }
 }
 
@@ -48,11 +67,30 @@ impl From<diesel::result::Error> for DbError {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    statements: Arc<AtomicU64>,
 }
 
+/// A connection unused for longer than this is pinged before it is handed out, so one
+/// that died while idle (a database restart) is replaced instead of failing a request.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
+
 impl Db {
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    /// A pool of at most `max_size` connections; a caller waits at most `wait` for one.
+    pub fn connect(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Self {
+        let statements = Arc::new(AtomicU64::new(0));
+        Self { pool: connection::build_pool(url, max_size, wait), statements }
+    }
+
+    /// How many statements the work given to [`Db::run`] has run (health pings aside):
+    /// read by tests that hold a page to its query budget.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Pool size and connections in use, for metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.connections - state.idle_connections)
     }
 
     pub async fn run<T, E>(
@@ -63,10 +101,14 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, statements) = (self.pool.clone(), self.statements.clone());
         web::block(move || {
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
-            work(&mut conn)
+            let mut pooled = checkout(&pool)?;
+            let before = pooled.statements();
+            let done = work(&mut pooled.conn);
+            statements.fetch_add(pooled.statements() - before, Ordering::Relaxed);
+            pooled.last_used = Instant::now();
+            done
         })
         .await
         .map_err(|_| E::from(DbError::Cancelled))?
@@ -107,6 +149,19 @@ where
     }
 }
 
+/// A connection from the pool that is believed alive: one idle for a while is pinged
+/// first, and replaced (a bounded number of times) when the ping fails.
+fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<connection::Manager>, DbError> {
+    for _ in 0..=pool.max_size() {
+        let mut pooled = pool.get().map_err(DbError::Unavailable)?;
+        if pooled.last_used.elapsed() < IDLE_BEFORE_PING || ping(&mut pooled.conn).is_ok() {
+            return Ok(pooled);
+        }
+        pooled.mark_broken();
+    }
+    pool.get().map_err(DbError::Unavailable)
+}
+
 /// `raw` with LIKE's wildcards and the escape character escaped, to be matched literally
 /// (with `ESCAPE '\\'`).
 pub fn escape_like(raw: &str) -> String {
@@ -120,7 +175,7 @@ pub fn escape_like(raw: &str) -> String {
     escaped
 }
 
-/// Whether the database answers: `/readyz` and the pool's checkout test.
+/// Whether the database answers: `/readyz`, and connections idle for a while.
 pub fn ping(conn: &mut Conn) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn).map(drop)

@@ -129,6 +129,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    throttle_refusals (day, kind) {
+        day -> Text,
+        kind -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -148,4 +156,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     signing_keys,
     personal_access_tokens,
+    throttle_refusals,
 );

@@ -36,11 +36,37 @@ pub struct SessionRow {
 /// A session joined with its account: everything a request needs, in one query.
 pub struct SessionWithAccount {
     pub session: SessionRow,
+    pub account: AccountColumns,
+    pub role_names: Vec<String>,
+}
+
+/// What every logged-in page may show of its account, read with the session.
+#[derive(Queryable, Clone, Debug)]
+pub struct AccountColumns {
     pub username: String,
     pub email: String,
     pub is_active: bool,
-    pub role_names: Vec<String>,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
+
+type AccountSelection = (
+    users::username,
+    users::email,
+    users::is_active,
+    users::created_at,
+    users::last_login_at,
+    users::email_verified_at,
+);
+const ACCOUNT_COLUMNS: AccountSelection = (
+    users::username,
+    users::email,
+    users::is_active,
+    users::created_at,
+    users::last_login_at,
+    users::email_verified_at,
+);
 
 type SessionColumns = (
     sessions::id,
@@ -86,7 +112,7 @@ pub fn find_with_account(
         .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
-        .select((SESSION_COLUMNS, users::username, users::email, users::is_active, roles::name.nullable()))
+        .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
         .load(conn)?;
     Ok(collect(rows))
 }
@@ -106,19 +132,17 @@ pub fn find_by_id_with_account(
         .filter(sessions::id.eq(id.0))
         .filter(sessions::kind.eq(kind))
         .filter(sessions::expires_at.gt(now))
-        .select((SESSION_COLUMNS, users::username, users::email, users::is_active, roles::name.nullable()))
+        .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
         .load(conn)?;
     Ok(collect(rows))
 }
 
-type Joined = (SessionRow, String, String, bool, Option<String>);
-
 /// One row per role (or one with none): the session once, with every role name.
-fn collect(rows: Vec<Joined>) -> Option<SessionWithAccount> {
+fn collect(rows: Vec<(SessionRow, AccountColumns, Option<String>)>) -> Option<SessionWithAccount> {
     let mut rows = rows.into_iter();
-    let (session, username, email, is_active, first_role) = rows.next()?;
-    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.4)).collect();
-    Some(SessionWithAccount { session, username, email, is_active, role_names })
+    let (session, account, first_role) = rows.next()?;
+    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.2)).collect();
+    Some(SessionWithAccount { session, account, role_names })
 }
 
 pub fn touch(conn: &mut Conn, id: SessionRecordId, at: NaiveDateTime) -> QueryResult<()> {

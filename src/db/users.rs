@@ -206,8 +206,3 @@ pub fn usernames_starting_with(conn: &mut Conn, prefix: &str) -> QueryResult<Vec
 pub fn analyze(conn: &mut Conn) -> QueryResult<()> {
     diesel::sql_query("ANALYZE users").execute(conn).map(drop)
 }
-
-/// Whether the account's email address has been verified.
-pub fn email_verified(conn: &mut Conn, id: UserId) -> QueryResult<bool> {
-    users::table.find(id.0).select(users::email_verified_at.is_not_null()).first(conn)
-}

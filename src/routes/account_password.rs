@@ -34,7 +34,14 @@ pub async fn submit(
         &state.hasher,
         &state.outbox,
         &state.settings.limits,
-        ChangeRequest { user: user.id, session: user.session_id, input, client },
+        ChangeRequest {
+            user: user.id,
+            username: user.username.clone(),
+            email: user.email.clone(),
+            session: user.session_id,
+            input,
+            client,
+        },
     )
     .await;
     match changed {

@@ -1,10 +1,9 @@
 //! `GET /dashboard`: the logged-in user's own account.
 
-use crate::db::{self, DbError};
 use crate::web::AppError;
 use crate::web::page::Chrome;
-use crate::web::{AppState, CurrentUser, Page, render};
-use actix_web::{HttpResponse, web};
+use crate::web::{CurrentUser, Page, render};
+use actix_web::HttpResponse;
 use askama::Template;
 
 #[derive(Template)]
@@ -18,22 +17,16 @@ struct DashboardPage {
     last_login: String,
 }
 
-pub async fn show(
-    user: CurrentUser,
-    Page(chrome): Page,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id;
-    let profile = state.db.run(move |conn| db::users::profile(conn, id).map_err(DbError::from)).await?;
-    let profile = profile.ok_or(AppError::NotFound)?;
+/// Everything it shows came with the session check: one query for the whole page.
+pub async fn show(user: CurrentUser, Page(chrome): Page) -> Result<HttpResponse, AppError> {
     render(&DashboardPage {
         chrome,
-        username: profile.username,
-        email: profile.email,
         roles: user.roles.iter().map(|r| r.as_str()).collect(),
-        member_since: profile.created_at.format("%Y-%m-%d").to_string(),
-        last_login: profile
+        member_since: user.created_at.format("%Y-%m-%d").to_string(),
+        last_login: user
             .last_login_at
             .map_or_else(|| "never".into(), |at| format!("{} UTC", at.format("%Y-%m-%d %H:%M"))),
+        username: user.username,
+        email: user.email,
     })
 }

@@ -8,8 +8,11 @@ use crate::web::AppError;
 use actix_identity::Identity;
 use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 use std::marker::PhantomData;
+use std::rc::Rc;
+use tokio::sync::OnceCell;
 
 /// The logged-in account behind this request. Anonymous requests are sent to
 /// `/login?next=<this path>`.
@@ -20,6 +23,9 @@ pub struct CurrentUser {
     pub username: String,
     pub email: String,
     pub roles: Vec<Role>,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub email_verified: bool,
 }
 
 impl CurrentUser {
@@ -31,18 +37,16 @@ impl CurrentUser {
 /// The logged-in account if there is one; for pages anyone may see.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
-/// Resolved once per request, however many extractors ask.
-#[derive(Clone)]
-struct Resolved(Option<CurrentUser>);
+/// Resolved once per request, however many extractors ask, and even when a handler's
+/// extractors are polled together: the later ones wait for the first one's answer.
+#[derive(Clone, Default)]
+struct Resolution(Rc<OnceCell<Option<CurrentUser>>>);
 
 impl MaybeUser {
     pub async fn extract(req: &HttpRequest) -> Result<Self, AppError> {
-        if let Some(Resolved(user)) = req.extensions().get::<Resolved>() {
-            return Ok(Self(user.clone()));
-        }
-        let user = resolve(req).await?;
-        req.extensions_mut().insert(Resolved(user.clone()));
-        Ok(Self(user))
+        let Resolution(cell) = req.extensions_mut().get_or_insert_with(Resolution::default).clone();
+        let user = cell.get_or_try_init(|| resolve(req)).await?;
+        Ok(Self(user.clone()))
     }
 }
 
@@ -70,7 +74,16 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
 
 impl From<Authenticated> for CurrentUser {
     fn from(a: Authenticated) -> Self {
-        Self { id: a.user_id, session_id: a.session_id, username: a.username, email: a.email, roles: a.roles }
+        Self {
+            id: a.user_id,
+            session_id: a.session_id,
+            username: a.account.username,
+            email: a.account.email,
+            roles: a.roles,
+            created_at: a.account.created_at,
+            last_login_at: a.account.last_login_at,
+            email_verified: a.account.email_verified_at.is_some(),
+        }
     }
 }
 

@@ -61,7 +61,7 @@ pub enum AppError {
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         let unavailable =
-            e.chain().any(|cause| matches!(cause.downcast_ref::<DbError>(), Some(DbError::Unavailable(_))));
+            e.chain().any(|cause| cause.downcast_ref::<DbError>().is_some_and(DbError::is_unavailable));
         if unavailable {
             tracing::warn!(error = %format!("{e:#}"), "database unavailable");
             Self::Unavailable

@@ -11,14 +11,14 @@ const INSTALL: &str = "the browser test needs Chromium and ChromeDriver: \
     `apt-get install chromium chromium-driver` (Debian/Ubuntu), or set CHROMEDRIVER and CHROMIUM";
 
 /// A chromedriver on a free loopback port, killed when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
     profile: tempfile::TempDir,
 }
 
 impl Driver {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(&binary)
@@ -37,7 +37,7 @@ impl Driver {
         Self { child, url, profile }
     }
 
-    async fn browser(&self) -> Client {
+    pub async fn browser(&self) -> Client {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         // The flags keep Chromium from reaching for the network this machine doesn't have.
         let args = [
@@ -72,21 +72,21 @@ impl Drop for Driver {
 }
 
 /// The element, once the page has it (waiting out a page still loading).
-async fn element(browser: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+pub async fn element(browser: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
     browser.wait().at_most(Duration::from_secs(15)).for_element(locator).await.unwrap()
 }
 
-async fn fill(browser: &Client, field: &str, value: &str) {
+pub async fn fill(browser: &Client, field: &str, value: &str) {
     element(browser, Locator::Id(field)).await.send_keys(value).await.unwrap();
 }
 
-async fn click(browser: &Client, css: &str) {
+pub async fn click(browser: &Client, css: &str) {
     element(browser, Locator::Css(css)).await.click().await.unwrap();
 }
 
 /// Waits for the navigation a click started (a click may return before the next page
 /// has arrived, more so on a busy machine), and says what is on screen if it never does.
-async fn wait_for_path(browser: &Client, path: &str) {
+pub async fn wait_for_path(browser: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let url = browser.current_url().await.unwrap();

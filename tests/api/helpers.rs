@@ -18,6 +18,8 @@ pub const MAIL_PUBLIC_URL: &str = "http://accounts.gatehouse-integration-tests.e
 
 pub struct TestApp {
     pub base: String,
+    /// The pool the app's requests use: its statement counter holds pages to a budget.
+    pub requests_db: gatehouse::db::Db,
     pub database_url: String,
     /// The default browser; [`TestApp::browser`] makes more, each with its own cookies.
     pub browser: Browser,
@@ -84,8 +86,9 @@ impl TestApp {
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let requests_db = app.db().clone();
         tokio::spawn(app.run_until_stopped());
-        Self { browser: Browser::new(&base), base, database_url, _dir: None }
+        Self { browser: Browser::new(&base), base, requests_db, database_url, _dir: None }
     }
 
     pub fn browser(&self) -> Browser {

@@ -5,6 +5,7 @@ mod helpers;
 mod support;
 
 mod access;
+mod accessibility;
 mod account_sessions;
 mod admin;
 mod admin_reset;
@@ -22,6 +23,7 @@ mod login_race;
 mod outbox;
 mod password_change;
 mod password_reset;
+mod query_budget;
 mod register;
 mod sessions;
 mod sqlite;

@@ -1,5 +1,5 @@
-//! `POST /admin/users/{id}/…`: the admin panel's actions. Each ends with a flash and a 303
-//! back to the list it came from; a refused one answers 409 (a safety rule) or 422 (bad
+//! `POST /admin/users/{id}/…`: the admin panel's actions, on an account's page. Each ends
+//! with a flash and a 303 back to the page it came from (the list, after a delete); a refused one answers 409 (a safety rule) or 422 (bad
 //! input) with a page saying why, and changes nothing.
 
 use crate::accounts::ClientInfo;
@@ -26,7 +26,8 @@ pub const BAD_ROLE: &str = "The role must be one of: user, editor, admin.";
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ActionForm {
-    /// The admin page the form was on (search and page kept); anything else means `/admin`.
+    /// The admin page the form was on (the list with its query, or an account's page);
+    /// anything else means `/admin`.
     return_to: String,
     role: String,
     confirm: String,
@@ -126,7 +127,10 @@ fn finish(done: Result<Outcome, AdminError>, action: Action) -> Result<HttpRespo
         Ok(outcome) => {
             let text = outcome.to_string();
             if outcome.changed() { FlashMessage::success(text) } else { FlashMessage::info(text) }.send();
-            Ok(see_other(&back_to(&action.form.return_to)))
+            let back = back_to(&action.form.return_to);
+            // The deleted account's page is gone: back to the list.
+            let gone = matches!(outcome, Outcome::Deleted { .. }) && back.starts_with("/admin/users/");
+            Ok(see_other(if gone { "/admin" } else { &back }))
         }
         Err(AdminError::NotFound) => Err(AppError::NotFound),
         Err(AdminError::NotAdmin) => Err(AppError::Forbidden),
@@ -145,12 +149,19 @@ fn refused(action: Action, status: StatusCode, message: String) -> Result<HttpRe
     render_status(&page, status)
 }
 
-/// Where to go after an action: the admin page it came from, or `/admin`. Only ever a
-/// page of the admin list, and only printable ASCII (it becomes a `Location` header).
-fn back_to(return_to: &str) -> String {
+/// Where to go after an action: the admin list (with its query) or an account's page it
+/// came from, else `/admin`. Only printable ASCII (it becomes a `Location` header).
+pub fn back_to(return_to: &str) -> String {
     let admin_list = return_to == "/admin" || return_to.starts_with("/admin?");
+    let account_page = return_to
+        .strip_prefix("/admin/users/")
+        .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()));
     let printable = return_to.chars().all(|c| c.is_ascii_graphic());
-    if admin_list && printable && is_local_path(return_to) { return_to.to_owned() } else { "/admin".into() }
+    if (admin_list || account_page) && printable && is_local_path(return_to) {
+        return_to.to_owned()
+    } else {
+        "/admin".into()
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +170,7 @@ mod tests {
 
     #[test]
     fn actions_return_only_to_the_admin_list() {
-        for kept in ["/admin", "/admin?q=a%25&page=2"] {
+        for kept in ["/admin", "/admin?q=a%25&page=2", "/admin/users/12"] {
             assert_eq!(back_to(kept), kept);
         }
         for refused in [
@@ -170,6 +181,9 @@ mod tests {
             "/adminx",
             "/admin?q=\u{e9}",
             "https://x/admin",
+            "/admin/users/",
+            "/admin/users/1/delete",
+            "/admin/users/1?x",
         ] {
             assert_eq!(back_to(refused), "/admin", "{refused}");
         }

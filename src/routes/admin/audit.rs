@@ -1,42 +1,45 @@
-//! `GET /admin/audit`: the audit log newest first, paged, filterable by account.
+//! `GET /admin/audit`: the audit log newest first, paged, filtered by action, account (as
+//! actor, target or either) and dates; details as before → after, devices by name.
 
-use super::{Pager, parse_page, with_query};
-use crate::accounts::directory::{self, AuditEntry};
-use crate::domain::UserId;
+use super::present::{Detail, describe_device, details};
+use super::{Pager, page_param, parse_page, with_query};
+use crate::accounts::audit::Action;
+use crate::accounts::audit_log::{self, AuditEntry};
+use crate::accounts::directory::Paged;
 use crate::web::AppError;
 use crate::web::auth::{Admin, RequireRole};
 use crate::web::page::Chrome;
 use crate::web::{AppState, Page, render};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct AuditQuery {
-    user: String,
-    page: String,
-}
+mod filters;
+pub use filters::{AuditQuery, Filters};
 
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     chrome: Chrome,
-    /// The account filtered by: its id, and its username while it exists.
-    account: Option<(UserId, String)>,
+    f: Filters,
+    /// The account filtered by, as the page names it.
+    account: Option<String>,
+    actions: Vec<&'static str>,
     total: i64,
     rows: Vec<Row>,
     pager: Pager,
+    export: String,
 }
 
 struct Row {
-    time: String,
+    date: String,
+    clock: String,
     action: String,
     actor: Option<Party>,
     target: Option<Party>,
     subject: String,
-    details: String,
+    details: Vec<Detail>,
     ip: String,
+    device: String,
     user_agent: String,
 }
 
@@ -53,32 +56,25 @@ pub async fn show(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = parse_page(&query.page)?;
-    let account = parse_account(query.user.trim())?;
-    let log = directory::audit_log(&state.db, account, page).await?;
-    let entries = log.entries;
-    let filter = account.map_or_else(String::new, |id| id.to_string());
-    let link = |page: i64| {
-        let page = if page > 1 { page.to_string() } else { String::new() };
-        with_query("/admin/audit", &[("user", filter.clone()), ("page", page)])
+    let f = Filters::parse(&query)?;
+    let (log, account_name) = match f.resolve(&state.db).await? {
+        Some(filter) => {
+            let log = audit_log::audit_log(&state.db, filter, page).await?;
+            (log.entries, log.account_name)
+        }
+        None => (Paged { items: Vec::new(), total: 0, page: 1, pages: 1 }, None),
     };
+    let link = |page: i64| with_query("/admin/audit", &f.params(page_param(page)));
     render(&AuditPage {
-        account: account.map(|id| (id, log.account_name.unwrap_or_else(|| format!("#{id}")))),
-        total: entries.total,
-        pager: Pager::new(entries.page, entries.pages, link),
-        rows: entries.items.into_iter().map(row).collect(),
+        account: f.account_label(account_name),
+        actions: Action::ALL.iter().map(|a| a.as_str()).collect(),
+        total: log.total,
+        pager: Pager::new(log.page, log.pages, link),
+        rows: log.items.into_iter().map(row).collect(),
+        export: with_query("/admin/audit.csv", &f.params(String::new())),
+        f,
         chrome,
     })
-}
-
-/// `user`: empty for the whole log, else an account id.
-fn parse_account(raw: &str) -> Result<Option<UserId>, AppError> {
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    match raw.parse::<i64>() {
-        Ok(id) if id >= 1 => Ok(Some(UserId(id))),
-        _ => Err(AppError::BadRequest("The user filter must be an account id".into())),
-    }
 }
 
 fn row(entry: AuditEntry) -> Row {
@@ -87,13 +83,15 @@ fn row(entry: AuditEntry) -> Row {
     };
     let AuditEntry { row, actor_name, target_name } = entry;
     Row {
-        time: format!("{} UTC", row.created_at.format("%Y-%m-%d %H:%M:%S")),
+        date: row.created_at.format("%Y-%m-%d").to_string(),
+        clock: row.created_at.format("%H:%M:%S").to_string(),
         action: row.action,
         actor: party(row.actor_id, actor_name),
         target: party(row.target_id, target_name),
         subject: row.subject,
-        details: row.details,
+        details: details(&row.details),
         ip: row.ip,
+        device: if row.user_agent.is_empty() { String::new() } else { describe_device(&row.user_agent) },
         user_agent: row.user_agent,
     }
 }

@@ -1,31 +1,18 @@
-//! The admin panel: `/admin` (accounts), its actions, and `/admin/audit`; plus the paging
-//! and the query-string parsing they share.
+//! The admin panel: the overview, accounts (the list, one account's page, its actions and
+//! bulk actions), the audit log and its export; plus the query-string parsing they share.
 
+pub mod account;
 pub mod actions;
 pub mod audit;
+pub mod audit_csv;
+pub mod bulk;
+pub mod overview;
+mod pager;
+mod present;
 pub mod users;
 
 use crate::web::AppError;
-
-/// Links to the neighbouring pages of a paged list.
-pub struct Pager {
-    pub page: i64,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    /// `link` makes the URL of a page.
-    pub fn new(page: i64, pages: i64, link: impl Fn(i64) -> String) -> Self {
-        Self {
-            page,
-            pages,
-            prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
-        }
-    }
-}
+pub use pager::Pager;
 
 /// The `page` query parameter: absent or empty is the first page; anything but a whole
 /// number from 1 is refused (a page past the end is shown as the last one).
@@ -47,6 +34,11 @@ pub fn with_query(path: &str, params: &[(&str, String)]) -> String {
         Ok(query) if !query.is_empty() => format!("{path}?{query}"),
         _ => path.to_owned(),
     }
+}
+
+/// Page 1 is a list's plain URL.
+pub fn page_param(page: i64) -> String {
+    if page > 1 { page.to_string() } else { String::new() }
 }
 
 /// How the panel shows a time: UTC, to the minute.

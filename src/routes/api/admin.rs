@@ -3,7 +3,7 @@
 
 use super::schemas::{AccountBody, AccountListBody, ErrorBody, RoleBody};
 use crate::accounts::administration::{self, AdminError};
-use crate::accounts::directory::{self, ACCOUNTS_PER_PAGE};
+use crate::accounts::directory::{self, ACCOUNTS_PER_PAGE, Filter, Sort};
 use crate::domain::{Role, UserId};
 use crate::web::api_json::ApiJson;
 use crate::web::auth::Admin;
@@ -41,8 +41,8 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<AccountListBody>, AppError> {
     let query = query.into_inner();
-    let page =
-        directory::accounts(&state.db, query.q.as_deref().unwrap_or(""), query.page.unwrap_or(1)).await?;
+    let filter = Filter { needle: query.q, ..Filter::default() };
+    let page = directory::accounts(&state.db, filter, Sort::default(), query.page.unwrap_or(1)).await?;
     Ok(web::Json(AccountListBody {
         users: page.items.into_iter().map(AccountBody::from).collect(),
         page: page.page,
@@ -124,7 +124,7 @@ macro_rules! activation {
         ) -> Result<web::Json<AccountBody>, AppError> {
             let target = target(&id)?;
             let done =
-                administration::set_active(&state.db, actor(&admin), target, Some($want), client_info(&req)).await;
+                administration::set_active(&state.db, actor(&admin), target, $want, client_info(&req)).await;
             refused(done)?;
             account(&state, target).await
         }
@@ -184,7 +184,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let target = target(&id)?;
     // The panel's typed confirmation guards a click; a DELETE request is its own intent.
-    let confirm = directory::account(&state.db, target).await?.ok_or(AppError::NotFound)?.username;
+    let confirm = directory::summary(&state.db, target).await?.ok_or(AppError::NotFound)?.username;
     let done = administration::delete(&state.db, actor(&admin), target, confirm, client_info(&req)).await;
     refused(done)?;
     Ok(HttpResponse::NoContent().finish())
@@ -199,7 +199,7 @@ fn target(raw: &str) -> Result<UserId, AppError> {
 }
 
 async fn account(state: &AppState, id: UserId) -> Result<web::Json<AccountBody>, AppError> {
-    let account = directory::account(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = directory::summary(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(web::Json(account.into()))
 }
 

@@ -17,7 +17,6 @@ use actix_web::{get, web};
 #[get("/me")]
 pub async fn me(user: ApiUser, state: web::Data<AppState>) -> Result<web::Json<MeBody>, AppError> {
     let id = user.0.user_id;
-    let account = directory::account(&state.db, id).await?.ok_or(AppError::InvalidToken)?;
-    let verified = directory::email_verified(&state.db, id).await?;
-    Ok(web::Json(MeBody::new(account, verified)))
+    let account = directory::summary(&state.db, id).await?.ok_or(AppError::InvalidToken)?;
+    Ok(web::Json(MeBody::from(account)))
 }

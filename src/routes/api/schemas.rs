@@ -69,13 +69,13 @@ pub struct MeBody {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-impl MeBody {
-    pub fn new(account: AccountSummary, email_verified: bool) -> Self {
+impl From<AccountSummary> for MeBody {
+    fn from(account: AccountSummary) -> Self {
         Self {
             id: account.id.0,
             username: account.username,
             email: account.email,
-            email_verified,
+            email_verified: account.email_verified_at.is_some(),
             roles: account.roles.iter().map(|r| r.as_str().to_owned()).collect(),
             created_at: utc(account.created_at),
             last_login_at: account.last_login_at.map(utc),

@@ -6,7 +6,8 @@ use crate::helpers::{TestApp, location};
 use gatehouse::domain::Role;
 use reqwest::StatusCode;
 
-const PAGES: [&str; 3] = ["/admin", "/admin/audit", "/admin/audit?user=1"];
+const PAGES: [&str; 5] =
+    ["/admin", "/admin/overview", "/admin/audit", "/admin/audit?user=1", "/admin/audit.csv"];
 
 /// Fields that would make every action succeed on the account `target`.
 const FIELDS: [(&str, &str); 2] = [("role", "editor"), ("confirm", "target")];

@@ -149,5 +149,5 @@ async fn admin_actions_work_on_sqlite_too() {
     assert_eq!(act(&boss, id_of(&app, "boss"), "toggle-active", &[]).await.status(), StatusCode::CONFLICT);
     act(&boss, id, "delete", &[("confirm", "lite_user")]).await;
     assert!(!exists(&app, "lite_user") && !logged_in(&target).await);
-    assert!(boss.get_html("/admin/audit").await.contains("account.deleted"));
+    assert!(boss.get_html("/admin/audit").await.contains("<code>account.deleted</code>"));
 }

@@ -1,8 +1,14 @@
-//! The admin panel: access rules, listing and search, actions, and the safety rules.
+//! The admin panel: access rules, the list (search, filters, sort, pages), an account's
+//! page, actions and bulk actions with their safety rules, the overview, the audit log.
 
 mod access;
+mod account_page;
 mod actions;
+mod audit_log;
+mod bulk;
+mod filters;
 mod listing;
+mod overview;
 mod safety;
 
 use crate::helpers::{Browser, TestApp};

@@ -50,13 +50,14 @@ async fn browser_status(browser: &Browser, path: &str) -> StatusCode {
 }
 
 #[tokio::test]
-async fn the_admin_list_offers_no_self_destruct_buttons() {
+async fn an_admins_own_page_offers_no_self_destruct_buttons() {
     let app = TestApp::spawn().await;
     let boss = admin(&app, "boss").await;
     let me = id_of(&app, "boss");
-    let html = boss.get_html("/admin").await;
+    let html = boss.get_html(&format!("/admin/users/{me}")).await;
     assert!(!html.contains(&format!("/admin/users/{me}/toggle-active")));
     assert!(!html.contains(&format!("/admin/users/{me}/delete")));
+    assert!(!html.contains(&format!("/admin/users/{me}/role")));
     assert!(html.contains(&format!("/admin/users/{me}/revoke-sessions")));
 }
 
