@@ -48,13 +48,16 @@ pub async fn submit(
     {
         Ok(id) => {
             tracing::info!(user_id = %id, username = %username, "account registered");
+            crate::telemetry::registration("created");
             FlashMessage::success("Your account has been created. You can log in now.").send();
             Ok(see_other("/login"))
         }
         Err(RegistrationError::Invalid(errors)) => {
+            crate::telemetry::registration("invalid");
             render_status(&RegisterPage { chrome, username, email, errors }, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(RegistrationError::Throttled { retry_after_secs }) => {
+            crate::telemetry::registration("throttled");
             Err(AppError::TooManyRequests { retry_after_secs })
         }
         Err(RegistrationError::Unexpected(e)) => Err(e.into()),

@@ -82,6 +82,8 @@ impl TestApp {
             limits: Default::default(),
             outbox: OutboxSettings::default(),
             api: Default::default(),
+            metrics_addr: None,
+            shutdown_drain: Duration::ZERO,
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
@@ -141,11 +143,19 @@ impl Browser {
         Self::new(base)
     }
 
+    /// This browser, with its cookies, talking to another server on the same host: one
+    /// instance behind a load balancer, say (cookies are per host, not per port).
+    pub fn on(&self, base: &str) -> Self {
+        Self { base: base.to_owned(), client: self.client.clone(), jar: self.jar.clone() }
+    }
+
     fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's 5 s keep-alive: never reuse a connection it may be closing.
+            .pool_idle_timeout(Duration::from_secs(3))
             .build()
             .expect("building the HTTP client");
         Self { base: base.to_owned(), client, jar }

@@ -13,6 +13,7 @@ mod api;
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
 mod faults;
 mod fuzz;
 mod hardening;

@@ -4,6 +4,7 @@
 use super::{act, admin, id_of};
 use crate::helpers::{Browser, TestApp};
 use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::Connection;
 use gatehouse::db::audit::{NewAuditEvent, insert};
 use reqwest::StatusCode;
 
@@ -106,10 +107,14 @@ async fn the_csv_export_streams_every_filtered_entry_newest_first_across_batches
     let mut conn = app.db();
     let now = Utc::now().naive_utc();
     // More than two batches of 1,000, so the keyset steps are crossed.
-    for n in 0..2_345 {
-        let action = if n % 2 == 0 { "test.even" } else { "test.odd" };
-        entry(&mut conn, now, action, Some(me), &format!("t-{n:05}"));
-    }
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        for n in 0..2_345 {
+            let action = if n % 2 == 0 { "test.even" } else { "test.odd" };
+            entry(conn, now, action, Some(me), &format!("t-{n:05}"));
+        }
+        Ok(())
+    })
+    .unwrap();
     entry(&mut conn, now, "test.evil", None, "=HYPERLINK(\"http://x.example\")");
     let response = boss.get("/admin/audit.csv?action=test.even").await;
     assert_eq!(response.status(), StatusCode::OK);

@@ -1,2 +1,4 @@
+pub mod haproxy;
+pub mod nginx;
 pub mod postgres;
 pub mod smtp;
