@@ -27,6 +27,12 @@ pub enum Action {
     RefreshTokenReused,
     PersonalTokenCreated,
     PersonalTokenRevoked,
+    EmailVerificationSent,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChangeRefused,
+    EmailChanged,
+    EmailChangeReverted,
 }
 
 impl Action {
@@ -71,6 +77,12 @@ impl Action {
             Self::RefreshTokenReused => "session.refresh_token_reused",
             Self::PersonalTokenCreated => "token.created",
             Self::PersonalTokenRevoked => "token.revoked",
+            Self::EmailVerificationSent => "email.verification_sent",
+            Self::EmailVerified => "email.verified",
+            Self::EmailChangeRequested => "email.change_requested",
+            Self::EmailChangeRefused => "email.change_refused",
+            Self::EmailChanged => "email.changed",
+            Self::EmailChangeReverted => "email.change_reverted",
         }
     }
 }

@@ -7,10 +7,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 mod api;
+mod email_verification;
 mod limits;
 mod secret;
 
 pub use api::{ApiSettings, parse_duration};
+pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
@@ -35,6 +37,8 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// After SIGTERM, how long `/readyz` says 503 while requests are still served.
     pub shutdown_drain: Duration,
+    /// `EMAIL_VERIFICATION`: optional (default) or required.
+    pub email_verification: EmailVerification,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -151,6 +155,7 @@ impl Settings {
             api: api::api_settings(get)?,
             metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
             shutdown_drain: shutdown_drain(get)?,
+            email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,
         })
     }
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 mod connection;
+pub mod email_tokens;
 mod migrations;
 pub mod outbox;
 pub mod personal_tokens;

@@ -122,6 +122,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     throttle_events (id) {
         id -> BigInt,
         bucket -> Text,
@@ -143,6 +155,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -152,6 +165,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
     password_reset_tokens,
+    email_tokens,
     throttle_events,
     refresh_tokens,
     signing_keys,

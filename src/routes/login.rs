@@ -71,6 +71,7 @@ pub async fn submit(
         identifier: &form.username,
         password: PlainPassword::new(&form.password),
         client: client_info(&req),
+        require_verified_email: state.settings.email_verification.is_required(),
     };
     let kind = SessionKind::Browser { remember };
     let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request, kind).await {
@@ -87,6 +88,9 @@ pub async fn submit(
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,
+        Err(LoginError::EmailUnverified) => {
+            return super::verify_email::refuse_unverified_login(chrome, &form.username);
+        }
         Err(LoginError::Throttled { retry_after_secs }) => {
             telemetry::login("throttled");
             return Err(AppError::TooManyRequests { retry_after_secs });

@@ -28,6 +28,9 @@ pub enum AppError {
     /// API login: the right password of a deactivated account.
     #[error("this account has been deactivated")]
     AccountDeactivated,
+    /// API login: the right password, but the address must be confirmed first.
+    #[error("confirm your email address before logging in")]
+    EmailUnverified,
     /// A refresh token that is unknown, spent, or of a login that has ended.
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidGrant,
@@ -92,6 +95,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDeactivated => "account_deactivated",
+            Self::EmailUnverified => "email_unverified",
             Self::InvalidGrant => "invalid_grant",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable { .. } => "unprocessable_entity",
@@ -143,7 +147,9 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::InvalidToken | Self::InvalidCredentials | Self::InvalidGrant => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfRejected | Self::AccountDeactivated => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfRejected | Self::AccountDeactivated | Self::EmailUnverified => {
+                StatusCode::FORBIDDEN
+            }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

@@ -84,6 +84,7 @@ impl TestApp {
             api: Default::default(),
             metrics_addr: None,
             shutdown_drain: Duration::ZERO,
+            email_verification: Default::default(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");

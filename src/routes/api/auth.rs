@@ -26,7 +26,7 @@ fn issuer(state: &AppState) -> Issuer<'_> {
     responses(
         (status = 200, description = "A new login's token pair", body = TokenPairBody),
         (status = 401, description = "`invalid_credentials`: unknown user or wrong password", body = ErrorBody),
-        (status = 403, description = "`account_deactivated` (only with the right password)", body = ErrorBody),
+        (status = 403, description = "`account_deactivated` or `email_unverified` (only with the right password)", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Body not JSON", body = ErrorBody),
         (status = 422, description = "Body malformed, with a message per field", body = ErrorBody),
@@ -43,6 +43,7 @@ pub async fn login(
         identifier: &body.username,
         password: PlainPassword::new(&body.password),
         client: client_info(&req),
+        require_verified_email: state.settings.email_verification.is_required(),
     };
     let done =
         api_login::login(&state.db, &state.hasher, &state.settings.limits, &issuer(&state), request).await;
@@ -50,6 +51,7 @@ pub async fn login(
         Ok(pair) => Ok(web::Json(pair.into())),
         Err(LoginError::InvalidCredentials) => Err(AppError::InvalidCredentials),
         Err(LoginError::Deactivated) => Err(AppError::AccountDeactivated),
+        Err(LoginError::EmailUnverified) => Err(AppError::EmailUnverified),
         Err(LoginError::Throttled { retry_after_secs }) => {
             Err(AppError::TooManyRequests { retry_after_secs })
         }
