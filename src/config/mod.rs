@@ -6,10 +6,12 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod api;
 mod email_verification;
 mod limits;
 mod secret;
 
+pub use api::{ApiSettings, parse_duration};
 pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
 
@@ -30,6 +32,7 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub limits: Limits,
     pub outbox: OutboxSettings,
+    pub api: ApiSettings,
     /// Where `GET /metrics` is served; `None`: no metrics listener.
     pub metrics_addr: Option<SocketAddr>,
     /// After SIGTERM, how long `/readyz` says 503 while requests are still served.
@@ -149,6 +152,7 @@ impl Settings {
             db_pool_size: 10,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
+            api: api::api_settings(get)?,
             metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
             shutdown_drain: shutdown_drain(get)?,
             email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,

@@ -15,6 +15,7 @@ pub struct NewPending<'a> {
     pub credentials_version: i64,
     pub require_verified: bool,
     pub remember: bool,
+    pub api: bool,
     pub next_path: Option<&'a str>,
     pub expires_at: NaiveDateTime,
 }
@@ -26,6 +27,7 @@ pub struct PendingRow {
     pub credentials_version: i64,
     pub require_verified: bool,
     pub remember: bool,
+    pub api: bool,
     pub next_path: Option<String>,
     pub failures: i32,
 }
@@ -51,6 +53,7 @@ pub fn find_pending(
             pending::credentials_version,
             pending::require_verified,
             pending::remember,
+            pending::api,
             pending::next_path,
             pending::failures,
         ))

@@ -80,7 +80,8 @@ pub async fn submit(
     let session = req.get_session();
     let Some(token) = pending(&session) else { return Ok(see_other("/login")) };
     let remember_device = form.remember_device.as_deref() == Some("on");
-    let request = CodeRequest { pending: token, code: form.code, remember_device, client: client_info(&req) };
+    let client = client_info(&req);
+    let request = CodeRequest { pending: token, code: form.code, remember_device, client, api: None };
     let error = match sign_in::complete(&state.db, &sealer(&state), &state.outbox, request).await {
         Ok(done) => {
             session.remove(PENDING_KEY);

@@ -3,8 +3,10 @@
 mod account_email;
 mod account_password;
 mod account_sessions;
+mod account_tokens;
 mod admin;
 mod admin_emails;
+pub mod api;
 mod assets;
 mod dashboard;
 mod editor;
@@ -15,7 +17,7 @@ mod login_2fa;
 mod not_found;
 mod password_reset;
 mod register;
-mod two_factor;
+pub(crate) mod two_factor;
 mod verify_email;
 
 use actix_web::web;
@@ -66,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/sessions", web::get().to(account_sessions::show))
         .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
         .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
+        .route("/account/tokens", web::get().to(account_tokens::show))
+        .route("/account/tokens", web::post().to(account_tokens::create))
+        .route("/account/tokens/{id}/revoke", web::post().to(account_tokens::revoke))
         .route("/password-reset", web::get().to(password_reset::request_form))
         .route("/password-reset", web::post().to(password_reset::request))
         .route("/password-reset/{token}", web::get().to(password_reset::link_form))

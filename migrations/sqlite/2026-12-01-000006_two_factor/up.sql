@@ -26,6 +26,8 @@ CREATE TABLE pending_sign_ins (
     credentials_version BIGINT    NOT NULL,
     require_verified    BOOLEAN   NOT NULL,
     remember            BOOLEAN   NOT NULL,
+    -- Begun by the JSON API (finished by POST /api/v1/auth/mfa), not by the login form.
+    api                 BOOLEAN   NOT NULL,
     next_path           TEXT,
     failures            INTEGER   NOT NULL DEFAULT 0,
     expires_at          TIMESTAMP NOT NULL

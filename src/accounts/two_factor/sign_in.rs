@@ -45,7 +45,10 @@ pub fn hold(
     {
         return Ok(None);
     }
-    let SessionKind::Browser { remember } = kind;
+    let (remember, api) = match kind {
+        SessionKind::Browser { remember } => (remember, false),
+        SessionKind::Api { .. } => (true, true),
+    };
     let token = SecretToken::generate();
     db::sign_ins::insert_pending(
         conn,
@@ -55,6 +58,7 @@ pub fn hold(
             credentials_version: proof.credentials_version,
             require_verified: proof.require_verified_email,
             remember,
+            api,
             next_path: step.next.as_deref(),
             expires_at: now + PENDING_LIFETIME,
         },
@@ -68,6 +72,8 @@ pub struct CodeRequest {
     pub code: String,
     pub remember_device: bool,
     pub client: ClientInfo,
+    /// `Some(lifetime)` from the JSON API (which finishes only its own pending sign-ins).
+    pub api: Option<TimeDelta>,
 }
 
 /// A finished login.
@@ -75,6 +81,7 @@ pub struct CodeRequest {
 pub struct SignedIn {
     pub user_id: UserId,
     pub token: SecretToken,
+    pub session_id: crate::domain::SessionRecordId,
     pub remember: bool,
     pub next: Option<String>,
     /// A new remembered-device token for the browser's cookie, when asked for.
@@ -143,8 +150,8 @@ fn decide(
     request: CodeRequest,
 ) -> Result<Outcome, CodeError> {
     let now = db::now();
-    let Some(pending) = db::sign_ins::find_pending(conn, &request.pending.digest(), MAX_WRONG_CODES, now)?
-    else {
+    let found = db::sign_ins::find_pending(conn, &request.pending.digest(), MAX_WRONG_CODES, now)?;
+    let Some(pending) = found.filter(|p| p.api == request.api.is_some()) else {
         return Ok(Outcome::Failed(CodeError::NoPending));
     };
     let user = UserId(pending.user_id);
@@ -175,9 +182,12 @@ fn decide(
         credentials_version: pending.credentials_version,
         require_verified_email: pending.require_verified,
     };
-    let kind_of_session = SessionKind::Browser { remember: pending.remember };
-    let token = match sessions::start(conn, proof, kind_of_session, client, now) {
-        Ok(token) => token,
+    let kind_of_session = match request.api {
+        Some(lifetime) => SessionKind::Api { lifetime },
+        None => SessionKind::Browser { remember: pending.remember },
+    };
+    let started = match sessions::start(conn, proof, kind_of_session, client, now) {
+        Ok(started) => started,
         Err(StartError::CredentialsChanged | StartError::EmailUnverified) => {
             return Ok(Outcome::Failed(CodeError::NoPending));
         }
@@ -191,7 +201,8 @@ fn decide(
         db::sign_ins::insert_device(conn, user, &device.digest(), now, now + DEVICE_LIFETIME)?;
     }
     let (remember, next) = (pending.remember, pending.next_path);
-    Ok(Outcome::Done(SignedIn { user_id: user, token, remember, next, device }))
+    let (token, session_id) = (started.token, started.id);
+    Ok(Outcome::Done(SignedIn { user_id: user, token, session_id, remember, next, device }))
 }
 
 fn recovery_code_used(

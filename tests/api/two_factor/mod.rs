@@ -1,6 +1,7 @@
 //! Two-factor authentication over HTTP: codes are computed here from the secret the setup
 //! page shows, as an authenticator app would.
 
+mod api;
 mod chromium;
 mod enrolment;
 mod login;
