@@ -149,6 +149,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+    }
+}
+
+diesel::table! {
+    pending_sign_ins (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        credentials_version -> BigInt,
+        require_verified -> Bool,
+        remember -> Bool,
+        api -> Bool,
+        next_path -> Nullable<Text>,
+        failures -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remembered_devices (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -171,4 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     personal_access_tokens,
     throttle_refusals,
+    two_factor,
+    recovery_codes,
+    pending_sign_ins,
+    remembered_devices,
 );
