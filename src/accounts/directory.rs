@@ -7,7 +7,7 @@ pub use crate::db::admin::{Filter, Sort, SortKey, Status, UnsentEmail};
 use crate::db::{self, Db, DbError, audit::AuditRow};
 use crate::domain::{Role, UserId};
 use chrono::NaiveDateTime;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The page size of the admin list (CONTRACT: at most 50).
 pub const ACCOUNTS_PER_PAGE: i64 = 25;
@@ -36,6 +36,8 @@ pub struct AccountSummary {
     pub roles: Vec<Role>,
     pub is_active: bool,
     pub email_verified_at: Option<NaiveDateTime>,
+    /// Two-factor authentication is on.
+    pub two_factor: bool,
     pub created_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
     pub live_sessions: i64,
@@ -61,6 +63,7 @@ pub async fn accounts(
         }
         let sessions: HashMap<i64, i64> =
             db::admin::live_session_counts(conn, &ids, db::now())?.into_iter().collect();
+        let two_factor: HashSet<i64> = db::admin::with_two_factor(conn, &ids)?.into_iter().collect();
         let items = rows
             .into_iter()
             .map(|(row, email_verified_at)| AccountSummary {
@@ -69,6 +72,7 @@ pub async fn accounts(
                     role_names.get(&row.id).into_iter().flatten().map(String::as_str),
                 ),
                 live_sessions: sessions.get(&row.id).copied().unwrap_or(0),
+                two_factor: two_factor.contains(&row.id),
                 username: row.username,
                 email: row.email,
                 is_active: row.is_active,
@@ -127,6 +131,7 @@ pub async fn account(db: &Db, id: UserId) -> Result<Option<AccountDetail>, DbErr
             id,
             roles: db::users::roles_of(conn, id)?,
             live_sessions: i64::try_from(sessions.len()).unwrap_or(i64::MAX),
+            two_factor: !db::admin::with_two_factor(conn, &[id.0])?.is_empty(),
             username: profile.username,
             email: profile.email,
             is_active: profile.is_active,
@@ -148,6 +153,7 @@ pub async fn summary(db: &Db, id: UserId) -> Result<Option<AccountSummary>, DbEr
             id,
             roles: db::users::roles_of(conn, id)?,
             live_sessions: 0,
+            two_factor: !db::admin::with_two_factor(conn, &[id.0])?.is_empty(),
             username: profile.username,
             email: profile.email,
             is_active: profile.is_active,

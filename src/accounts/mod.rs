@@ -37,6 +37,8 @@ pub struct Swept {
     pub throttle_events: usize,
     pub reset_tokens: usize,
     pub email_tokens: usize,
+    /// Second steps never finished, and remembered devices past their 30 days.
+    pub pending_sign_ins: usize,
 }
 
 /// Deletes rows that can no longer mean anything; run periodically by `serve`.
@@ -46,6 +48,7 @@ pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
         throttle_events: throttle::purge_old(db).await?,
         reset_tokens: db.run(password_reset::purge_expired).await?,
         email_tokens: db.run(email_verification::purge_expired).await?,
+        pending_sign_ins: db.run(two_factor::sign_in::purge_expired).await?,
     })
 }
 

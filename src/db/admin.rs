@@ -135,6 +135,16 @@ pub fn role_names_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, Stri
 }
 
 /// `(user id, number of unexpired sessions)` for those of the given accounts that have any.
+/// Those of the accounts that have a second factor turned on.
+pub fn with_two_factor(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use super::schema::two_factor;
+    two_factor::table
+        .filter(two_factor::user_id.eq_any(ids))
+        .filter(two_factor::enabled_at.is_not_null())
+        .select(two_factor::user_id)
+        .load(conn)
+}
+
 pub fn live_session_counts(conn: &mut Conn, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<(i64, i64)>> {
     sessions::table
         .filter(sessions::user_id.eq_any(ids))

@@ -119,6 +119,7 @@ struct Row {
     roles: Vec<&'static str>,
     active: bool,
     verified: bool,
+    two_factor: bool,
     created: String,
     /// Date and time (UTC), or `None`: never.
     last_login: Option<(String, String)>,
@@ -166,6 +167,7 @@ fn row(account: AccountSummary, me: UserId) -> Row {
         email: account.email,
         active: account.is_active,
         verified: account.email_verified_at.is_some(),
+        two_factor: account.two_factor,
         created: account.created_at.format("%Y-%m-%d").to_string(),
         last_login: account
             .last_login_at

@@ -90,3 +90,20 @@ async fn an_admin_turns_an_accounts_2fa_off_audited_and_the_owner_emailed() {
     let audit = admin.get_html("/admin/audit").await;
     assert!(audit.contains("2fa.reset_by_admin") && audit.contains("2fa.enabled"), "{audit}");
 }
+
+#[tokio::test]
+async fn the_admin_list_and_account_page_show_whether_2fa_is_on() {
+    let app = TestApp::spawn().await;
+    let admin = crate::admin::admin(&app, "listing_admin").await;
+    account_with_2fa(&app, "with_code").await;
+    app.register("without_code").await;
+    let list = admin.get_html("/admin").await;
+    let cell = |name: &str| {
+        let row = list.split("<tr id=\"user-").find(|row| row.contains(&format!(">{name}</a>"))).unwrap();
+        row.split("data-label=\"2FA\">").nth(1).unwrap().split('<').next().unwrap().to_owned()
+    };
+    assert_eq!((cell("with_code").as_str(), cell("without_code").as_str()), ("on", "off"));
+    let id = crate::admin::id_of(&app, "with_code");
+    let page = admin.get_html(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("<dd class=\"two-factor\">on</dd>"), "{page}");
+}
