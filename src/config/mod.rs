@@ -7,9 +7,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 mod limits;
+mod providers;
 mod secret;
 
 pub use limits::{Limits, Policy, PolicyError};
+pub use providers::{ProviderKind, ProviderSettings};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 
@@ -28,6 +30,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub limits: Limits,
     pub outbox: OutboxSettings,
+    /// Identity providers (`AUTH_PROVIDERS`), in the order listed.
+    pub auth_providers: Vec<ProviderSettings>,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -143,6 +147,7 @@ impl Settings {
             db_pool_size: 10,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
+            auth_providers: providers::providers(get)?,
         })
     }
 }

@@ -81,6 +81,7 @@ impl TestApp {
             db_pool_size: 4,
             limits: Default::default(),
             outbox: OutboxSettings::default(),
+            auth_providers: Vec::new(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
