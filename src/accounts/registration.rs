@@ -73,7 +73,7 @@ pub async fn register(
         .transaction::<_, DbError>({
             let (username, email) = (username.clone(), email.clone());
             move |conn| {
-                let id = create_account(conn, &username, &email, &hash, Role::User, true)?;
+                let id = create_account(conn, &username, &email, Some(&hash), Role::User, true)?;
                 audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
                 Ok(id)
             }
@@ -141,7 +141,7 @@ pub fn create_account(
     conn: &mut Conn,
     username: &Username,
     email: &Email,
-    password_hash: &str,
+    password_hash: Option<&str>,
     role: Role,
     active: bool,
 ) -> Result<UserId, DbError> {
