@@ -59,7 +59,14 @@ impl Application {
             Sealer::new(settings.secret_bytes(), Purpose::OutboxBody),
         );
         let outbox_settings = settings.outbox.clone();
-        let state = Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone() });
+        let providers = std::sync::Arc::new(crate::auth_providers::Providers::new(&settings)?);
+        // Discovery failures at start are logged and retried in the background, never fatal.
+        tokio::spawn({
+            let providers = providers.clone();
+            async move { providers.warm_up().await }
+        });
+        let state =
+            Data::new(AppState { db: db.clone(), hasher, settings, outbox: outbox.clone(), providers });
         let server = HttpServer::new(move || {
             let settings = &state.settings;
             // `wrap` order: the last one wrapped sees the request first.

@@ -7,6 +7,7 @@ pub mod create_admin;
 pub mod directory;
 pub mod emails;
 pub mod hashing;
+pub mod identity;
 pub mod login;
 pub mod overview;
 pub mod password_change;

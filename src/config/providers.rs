@@ -56,7 +56,12 @@ fn provider(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<Provider
         })
     };
     let kind = match get(&var("KIND")).as_deref().map(str::trim) {
-        None | Some("oidc") => ProviderKind::Oidc { issuer: url(&var("ISSUER"), &required("ISSUER")?)? },
+        None | Some("oidc") => {
+            let issuer = required("ISSUER")?;
+            // Kept exactly as given: the ID token's `iss` must equal it, slash and all.
+            url(&var("ISSUER"), &issuer)?;
+            ProviderKind::Oidc { issuer }
+        }
         Some("github") => ProviderKind::Github {
             web: url(&var("GITHUB_URL"), &get(&var("GITHUB_URL")).unwrap_or_else(|| GITHUB_URL.into()))?,
             api: url(
@@ -88,8 +93,7 @@ fn provider(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<Provider
     })
 }
 
-/// An http(s) URL without its trailing slash. The issuer is compared exactly with the ID
-/// token's `iss`, so only a trailing slash is forgiven.
+/// An http(s) URL without its trailing slash.
 fn url(var: &str, raw: &str) -> Result<String, ConfigError> {
     match url::Url::parse(raw) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
@@ -131,7 +135,7 @@ mod tests {
         assert_eq!(list.len(), 1);
         let google = &list[0];
         assert_eq!(google.name, "google");
-        assert_eq!(google.kind, ProviderKind::Oidc { issuer: "https://accounts.google.com".into() });
+        assert_eq!(google.kind, ProviderKind::Oidc { issuer: "https://accounts.google.com/".into() });
         assert_eq!(google.client_id, "id-1");
         assert_eq!(google.client_secret.expose_secret(), "hunter22-secret");
         assert_eq!(google.label, "google");

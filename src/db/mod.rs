@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth_pending;
 mod connection;
+pub mod identities;
 mod migrations;
 pub mod outbox;
 pub mod reset_tokens;

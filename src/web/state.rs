@@ -1,6 +1,7 @@
 //! `AppState`: everything handlers share, injected as `web::Data`, never global.
 
 use crate::accounts::PasswordHasher;
+use crate::auth_providers::Providers;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::Outbox;
@@ -11,4 +12,6 @@ pub struct AppState {
     pub settings: Settings,
     /// Queues email in a use case's transaction and wakes the worker after it.
     pub outbox: Outbox,
+    /// The identity providers, their HTTP client and discovery caches.
+    pub providers: std::sync::Arc<Providers>,
 }
