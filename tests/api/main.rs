@@ -25,6 +25,7 @@ mod password_reset;
 mod query_budget;
 mod register;
 mod sessions;
+mod sign_in_flow;
 mod sign_in_passwordless;
 mod sqlite;
 mod throttle_races;

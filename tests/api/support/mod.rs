@@ -1,2 +1,3 @@
+pub mod mock_idp;
 pub mod postgres;
 pub mod smtp;
