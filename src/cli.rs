@@ -56,7 +56,7 @@ async fn serve() -> anyhow::Result<()> {
     let bind = settings.bind_addr;
     let app = Application::build(settings).await?;
     tracing::info!(address = %bind, port = app.port(), "gatehouse is serving");
-    app.run_until_stopped().await.context("serving")
+    app.run_until(crate::startup::terminated()).await.context("serving")
 }
 
 async fn migrate() -> anyhow::Result<()> {

@@ -10,4 +10,5 @@ pub mod domain;
 pub mod mail;
 pub mod routes;
 pub mod startup;
+pub mod telemetry;
 pub mod web;

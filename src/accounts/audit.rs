@@ -24,6 +24,12 @@ pub enum Action {
     AccountDeleted,
     ResetSentByAdmin,
     EmailRetried,
+    EmailVerificationSent,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChangeRefused,
+    EmailChanged,
+    EmailChangeReverted,
 }
 
 impl Action {
@@ -65,6 +71,12 @@ impl Action {
             Self::AccountDeleted => "account.deleted",
             Self::ResetSentByAdmin => "password.reset_sent_by_admin",
             Self::EmailRetried => "email.retried",
+            Self::EmailVerificationSent => "email.verification_sent",
+            Self::EmailVerified => "email.verified",
+            Self::EmailChangeRequested => "email.change_requested",
+            Self::EmailChangeRefused => "email.change_refused",
+            Self::EmailChanged => "email.changed",
+            Self::EmailChangeReverted => "email.change_reverted",
         }
     }
 }

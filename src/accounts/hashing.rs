@@ -3,6 +3,7 @@
 use crate::domain::{Password, PlainPassword};
 use anyhow::Context;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::Semaphore;
 
 /// Hashes and verifies passwords on the blocking pool. At most one hash per core runs at
@@ -60,7 +61,12 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
+        let queued = (Instant::now(), crate::telemetry::bcrypt_queued());
         let _permit = self.permits.acquire().await.context("the hasher was shut down")?;
-        actix_web::web::block(work).await.context("the hashing task was cancelled")?
+        let started = Instant::now();
+        drop(queued.1);
+        let done = actix_web::web::block(work).await.context("the hashing task was cancelled")?;
+        crate::telemetry::bcrypt(started - queued.0, started.elapsed());
+        done
     }
 }

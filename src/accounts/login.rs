@@ -21,6 +21,10 @@ pub enum LoginError {
     /// Only said after the right password, so it reveals nothing to a guesser.
     #[error("the account is deactivated")]
     Deactivated,
+    /// `EMAIL_VERIFICATION=required` and the address is not confirmed: only said after
+    /// the right password, and no session starts.
+    #[error("the email address is not confirmed")]
+    EmailUnverified,
     /// Too many recent failures for this account or from this address.
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
@@ -39,6 +43,7 @@ impl From<StartError> for LoginError {
         match e {
             // The password just verified is no longer the account's (or it was deactivated).
             StartError::CredentialsChanged => Self::InvalidCredentials,
+            StartError::EmailUnverified => Self::EmailUnverified,
             StartError::Db(e) => e.into(),
         }
     }
@@ -49,6 +54,8 @@ pub struct LoginRequest<'a> {
     pub identifier: &'a str,
     pub password: PlainPassword,
     pub client: ClientInfo,
+    /// Refuse an account whose address is not confirmed (`EMAIL_VERIFICATION=required`).
+    pub require_verified_email: bool,
 }
 
 pub struct LoggedIn {
@@ -109,7 +116,11 @@ pub async fn verify_password(
         true => Some(hasher.hash(&Password::already_verified(request.password)).await?),
         false => None,
     };
-    let proof = Proof { user: UserId(credentials.id), credentials_version: credentials.credentials_version };
+    let proof = Proof {
+        user: UserId(credentials.id),
+        credentials_version: credentials.credentials_version,
+        require_verified_email: request.require_verified_email,
+    };
     Ok(PasswordVerified { proof, attempt, account_ip, rehashed })
 }
 
@@ -155,9 +166,9 @@ pub async fn start_session(
     kind: SessionKind,
     client: ClientInfo,
 ) -> Result<SecretToken, LoginError> {
-    let token = db
+    let (user, attempt, audit_client) = (verified.proof.user, verified.attempt.clone(), client.clone());
+    let started = db
         .transaction::<_, StartError>(move |conn| {
-            let user = verified.proof.user;
             let token = sessions::start(conn, verified.proof, kind, &client, db::now())?;
             if let Some(hash) = &verified.rehashed {
                 db::users::rehash_password(conn, user, hash)?;
@@ -166,8 +177,14 @@ pub async fn start_session(
             throttle::clear(conn, &verified.account_ip)?;
             Ok(token)
         })
-        .await?;
-    Ok(token)
+        .await;
+    if let Err(StartError::EmailUnverified) = started {
+        // The right password: not a guess, so it counts against no limit.
+        let failure =
+            Failure { account: Some(user), reason: "email address not confirmed", give_back: Some(attempt) };
+        record_failure(db, "", failure, audit_client).await?;
+    }
+    Ok(started?)
 }
 
 struct Failure {

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod audit_log;
 pub mod create_admin;
 pub mod directory;
+pub mod email_change;
+pub mod email_verification;
 pub mod emails;
 pub mod hashing;
 pub mod identity;
@@ -29,6 +31,7 @@ pub struct Swept {
     pub sessions: usize,
     pub throttle_events: usize,
     pub reset_tokens: usize,
+    pub email_tokens: usize,
 }
 
 /// Deletes rows that can no longer mean anything; run periodically by `serve`.
@@ -37,6 +40,7 @@ pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
         sessions: sessions::purge_expired(db).await?,
         throttle_events: throttle::purge_old(db).await?,
         reset_tokens: db.run(password_reset::purge_expired).await?,
+        email_tokens: db.run(email_verification::purge_expired).await?,
     })
 }
 

@@ -1,11 +1,13 @@
 //! Registration: every field checked at once, uniqueness included, then one transaction.
 
 use super::audit::{self, Action, Event};
+use super::email_verification;
 use super::throttle::{self, Bucket};
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{Email, Password, Role, SecretField, UserId, Username};
+use crate::mail::Outbox;
 
 /// The form as typed; nothing here has been checked yet.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -52,9 +54,12 @@ pub const USERNAME_TAKEN: &str = "That username is already taken.";
 pub const EMAIL_TAKEN: &str = "An account with that email already exists.";
 pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 
+/// Creates the account and, in the same transaction, queues the link that confirms its
+/// address.
 pub async fn register(
     db: &Db,
     hasher: &PasswordHasher,
+    outbox: &Outbox,
     limits: &Limits,
     input: RegistrationInput,
     client: ClientInfo,
@@ -70,19 +75,23 @@ pub async fn register(
     let (username, email, password) = validate(db, &input).await?;
     let hash = hasher.hash(&password).await?;
     let inserted = db
-        .transaction::<_, DbError>({
-            let (username, email) = (username.clone(), email.clone());
+        .transaction::<_, anyhow::Error>({
+            let (username, email, queue) = (username.clone(), email.clone(), outbox.clone());
             move |conn| {
                 let id = create_account(conn, &username, &email, Some(&hash), Role::User, true)?;
                 audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
+                email_verification::issue(conn, &queue, id, username.as_str(), email.as_str(), db::now())?;
                 Ok(id)
             }
         })
         .await;
     match inserted {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            outbox.wake();
+            Ok(id)
+        }
         // Someone else registered the same name or address since our check.
-        Err(DbError::UniqueViolation) => {
+        Err(e) if is_unique_violation(&e) => {
             let (name_taken, email_taken) =
                 db.run(move |conn| taken(conn, Some(&username), Some(&email))).await?;
             Err(RegistrationError::Invalid(FieldErrors {
@@ -93,6 +102,12 @@ pub async fn register(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether the registration's transaction failed on a unique index (a race for the name
+/// or address); it is typed as `anyhow` because composing the email can fail too.
+fn is_unique_violation(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref::<DbError>(), Some(DbError::UniqueViolation))
 }
 
 /// Every field checked at once, uniqueness included, so the form shows every problem.

@@ -41,6 +41,8 @@ pub struct Authenticated {
 pub struct Proof {
     pub user: UserId,
     pub credentials_version: i64,
+    /// `EMAIL_VERIFICATION=required`: start no session for an unconfirmed address.
+    pub require_verified_email: bool,
 }
 
 /// The kind of login a session row records.
@@ -55,6 +57,9 @@ pub enum StartError {
     /// The password was changed or reset, or the account deactivated, since the proof.
     #[error("the credentials changed while logging in")]
     CredentialsChanged,
+    /// The address is not confirmed and the deployment requires it to be.
+    #[error("the email address is not confirmed")]
+    EmailUnverified,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -78,6 +83,11 @@ pub fn start(
     match db::users::lock_credentials(conn, proof.user)? {
         Some((version, true)) if version == proof.credentials_version => {}
         _ => return Err(StartError::CredentialsChanged),
+    }
+    if proof.require_verified_email
+        && db::email_tokens::address_of(conn, proof.user)?.is_none_or(|a| a.verified_at.is_none())
+    {
+        return Err(StartError::EmailUnverified);
     }
     let SessionKind::Browser { remember } = kind;
     let token = SecretToken::generate();

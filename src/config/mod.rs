@@ -6,10 +6,12 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod email_verification;
 mod limits;
 mod providers;
 mod secret;
 
+pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
 pub use providers::{ProviderKind, ProviderSettings};
 
@@ -32,6 +34,12 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Identity providers (`AUTH_PROVIDERS`), in the order listed.
     pub auth_providers: Vec<ProviderSettings>,
+    /// Where `GET /metrics` is served; `None`: no metrics listener.
+    pub metrics_addr: Option<SocketAddr>,
+    /// After SIGTERM, how long `/readyz` says 503 while requests are still served.
+    pub shutdown_drain: Duration,
+    /// `EMAIL_VERIFICATION`: optional (default) or required.
+    pub email_verification: EmailVerification,
 }
 
 /// How the mail worker paces itself. Not read from the environment: the defaults suit
@@ -123,9 +131,7 @@ impl Settings {
             },
         };
         let bind_addr = get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind_addr = bind_addr.parse().map_err(|_| {
-            ConfigError(format!("invalid BIND_ADDR {bind_addr:?}: expected IP:PORT, like 0.0.0.0:8080"))
-        })?;
+        let bind_addr = socket_addr("BIND_ADDR", &bind_addr)?;
         let public_url =
             PublicUrl::parse(&get("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()))?;
         let mail_from = get("MAIL_FROM").unwrap_or_else(|| "gatehouse <no-reply@localhost>".into());
@@ -148,6 +154,9 @@ impl Settings {
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
             auth_providers: providers::providers(get)?,
+            metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
+            shutdown_drain: shutdown_drain(get)?,
+            email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,
         })
     }
 }
@@ -155,6 +164,21 @@ impl Settings {
 fn database_url(get: &dyn Fn(&str) -> Option<String>) -> Result<DatabaseUrl, ConfigError> {
     let raw = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
     DatabaseUrl::parse(&raw).map_err(|e| ConfigError(format!("invalid DATABASE_URL: {e}")))
+}
+
+fn socket_addr(name: &str, raw: &str) -> Result<SocketAddr, ConfigError> {
+    raw.parse()
+        .map_err(|_| ConfigError(format!("invalid {name} {raw:?}: expected IP:PORT, like 0.0.0.0:8080")))
+}
+
+fn shutdown_drain(get: &dyn Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let Some(raw) = get("SHUTDOWN_DRAIN") else { return Ok(Duration::from_secs(5)) };
+    match raw.trim() {
+        "0" => Ok(Duration::ZERO),
+        trimmed => humantime::parse_duration(trimmed).map_err(|_| {
+            ConfigError(format!("invalid SHUTDOWN_DRAIN {raw:?}: expected a duration, like 5s or 500ms"))
+        }),
+    }
 }
 
 fn bcrypt_cost(get: &dyn Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {

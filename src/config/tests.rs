@@ -36,6 +36,8 @@ fn validates_each_setting_with_a_one_line_reason() {
         ("LIMIT_LOGIN_IP", "lots", "LIMIT_LOGIN_IP"),
         ("SMTP_URL", "http://user:hunter22@mail.example", "SMTP_URL"),
         ("SMTP_URL", "smtp://", "SMTP_URL"),
+        ("METRICS_ADDR", "9100", "METRICS_ADDR"),
+        ("SHUTDOWN_DRAIN", "five seconds", "SHUTDOWN_DRAIN"),
     ] {
         let mut vars = base.to_vec();
         vars.retain(|(k, _)| *k != name);
@@ -81,6 +83,19 @@ fn generates_and_then_reuses_a_key_beside_the_sqlite_file() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(first.as_ref().is_ok_and(|k| k.len() >= 64));
     assert_eq!(first, second);
+}
+
+#[test]
+fn metrics_addr_and_shutdown_drain_have_their_defaults_and_read_durations() {
+    let base = [("DATABASE_URL", "postgres://localhost/x"), ("SECRET_KEY", KEY)];
+    let read = |extra: &[(&'static str, &'static str)]| {
+        let vars: Vec<_> = base.iter().chain(extra).copied().collect();
+        settings(&vars).map(|s| (s.metrics_addr.map(|a| a.to_string()), s.shutdown_drain))
+    };
+    assert_eq!(read(&[]), Ok((None, Duration::from_secs(5))));
+    let set = read(&[("METRICS_ADDR", "127.0.0.1:9100"), ("SHUTDOWN_DRAIN", "1500ms")]);
+    assert_eq!(set, Ok((Some("127.0.0.1:9100".into()), Duration::from_millis(1500))));
+    assert_eq!(read(&[("SHUTDOWN_DRAIN", "0")]), Ok((None, Duration::ZERO)));
 }
 
 #[test]

@@ -78,7 +78,3 @@ pub fn account_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<(Use
         .optional()
         .map(|found| found.map(|(id, verified)| (UserId(id), verified)))
 }
-
-pub fn set_email_verified(conn: &mut Conn, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(user.0)).set(users::email_verified_at.eq(now)).execute(conn)
-}

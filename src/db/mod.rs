@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth_pending;
 mod connection;
+pub mod email_tokens;
 pub mod identities;
 mod migrations;
 pub mod outbox;
@@ -86,10 +87,14 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// Pool size and connections in use, for metrics.
-    pub fn pool_state(&self) -> (u32, u32) {
+    /// The pool's size and what it holds now, for the metrics.
+    pub fn pool_stats(&self) -> PoolStats {
         let state = self.pool.state();
-        (state.connections, state.connections - state.idle_connections)
+        PoolStats {
+            max_size: self.pool.max_size(),
+            connections: state.connections,
+            idle: state.idle_connections,
+        }
     }
 
     pub async fn run<T, E>(
@@ -102,7 +107,10 @@ impl Db {
     {
         let (pool, statements) = (self.pool.clone(), self.statements.clone());
         web::block(move || {
-            let mut pooled = checkout(&pool)?;
+            let asked = Instant::now();
+            let pooled = checkout(&pool);
+            crate::telemetry::pool_wait(asked.elapsed());
+            let mut pooled = pooled?;
             let before = pooled.statements();
             let done = work(&mut pooled.conn);
             statements.fetch_add(pooled.statements() - before, Ordering::Relaxed);
@@ -146,6 +154,13 @@ where
             Err(e)
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub max_size: u32,
+    pub connections: u32,
+    pub idle: u32,
 }
 
 /// A connection from the pool that is believed alive: one idle for a while is pinged

@@ -207,3 +207,8 @@ pub fn delete_sent_before(conn: &mut Conn, before: NaiveDateTime) -> QueryResult
     )
     .execute(conn)
 }
+
+/// Messages still to send (due or waiting for a retry): the metrics' outbox depth.
+pub fn pending_count(conn: &mut Conn) -> QueryResult<i64> {
+    email_outbox::table.filter(email_outbox::status.eq(PENDING)).count().get_result(conn)
+}

@@ -86,6 +86,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     throttle_events (id) {
         id -> BigInt,
         bucket -> Text,
@@ -146,6 +158,7 @@ diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(identities -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -155,6 +168,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
     password_reset_tokens,
+    email_tokens,
     throttle_events,
     throttle_refusals,
     identities,

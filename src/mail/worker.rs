@@ -123,9 +123,13 @@ impl Worker {
         let recorded = match self.mailer.send(&outgoing).await {
             Ok(()) => {
                 tracing::info!(email_id = id, to = %message.recipient, "email sent");
-                self.db
+                let marked = self
+                    .db
                     .run(move |conn| db::outbox::mark_sent(conn, id, db::now()).map_err(DbError::from))
-                    .await
+                    .await;
+                // Counted once recorded, so a scrape never sees it both sent and queued.
+                crate::telemetry::email("sent");
+                marked
             }
             Err(e) => self.record_failure(id, attempts, &e).await,
         };
@@ -149,11 +153,15 @@ impl Worker {
         } else {
             tracing::error!(email_id = id, attempts, %error, "email failed for good");
         }
-        self.db
+        let outcome = if retry_at.is_some() { "retried" } else { "failed" };
+        let recorded = self
+            .db
             .run(move |conn| {
                 db::outbox::record_failure(conn, id, attempts, &error, retry_at, now).map_err(DbError::from)
             })
-            .await
+            .await;
+        crate::telemetry::email(outcome);
+        recorded
     }
 
     async fn release(&self, ids: Vec<i64>) {

@@ -54,6 +54,7 @@ pub async fn revoke(
         return Err(AppError::NotFound);
     }
     tracing::info!(user_id = %user.id, session = %id, "session revoked by its owner");
+    crate::telemetry::sessions_revoked("owner", 1);
     if id == user.session_id {
         session::end(identity, &cookie);
         FlashMessage::info("You have been logged out.").send();
@@ -71,6 +72,7 @@ pub async fn revoke_others(
 ) -> Result<HttpResponse, AppError> {
     let ended = session_list::revoke_others(&state.db, user.id, user.session_id, client_info(&req)).await?;
     tracing::info!(user_id = %user.id, ended, "other sessions revoked by their owner");
+    crate::telemetry::sessions_revoked("owner", ended);
     let message = match ended {
         0 => "There were no other sessions to log out.".to_owned(),
         1 => "Your other session has been logged out.".to_owned(),

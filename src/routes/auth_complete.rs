@@ -69,11 +69,24 @@ pub async fn submit(
     let Some(pending) = signup::find(&state.db, &token).await? else {
         return refuse(chrome, Refusal::NoSignup);
     };
-    match signup::complete(&state.db, &token, &form.username, client_info(&req)).await {
+    match signup::complete(
+        &state.db,
+        &token,
+        &form.username,
+        state.settings.email_verification.is_required(),
+        client_info(&req),
+    )
+    .await
+    {
         Ok(Outcome::LoggedIn { user, token }) => {
             session::begin(&req, user, &token, false)?;
             tracing::info!(user_id = %user, "account created through a provider");
             Ok(see_other("/dashboard"))
+        }
+        Ok(Outcome::EmailUnverified) => {
+            FlashMessage::info("Your account has been created. Please confirm your email address first.")
+                .send();
+            Ok(see_other("/login"))
         }
         Ok(_) => {
             FlashMessage::error(crate::routes::login::DEACTIVATED).send();

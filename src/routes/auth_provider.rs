@@ -83,8 +83,15 @@ pub async fn callback(
         }
         Err(e) => return Ok(unavailable(&provider.label, &e)),
     };
-    let outcome =
-        identity::sign_in(&state.db, &provider, provided, pending.link_to, client_info(&req)).await?;
+    let outcome = identity::sign_in(
+        &state.db,
+        &provider,
+        provided,
+        pending.link_to,
+        state.settings.email_verification.is_required(),
+        client_info(&req),
+    )
+    .await?;
     let label = &provider.label;
     Ok(match outcome {
         Outcome::LoggedIn { user, token } => {
@@ -101,6 +108,7 @@ pub async fn callback(
         }
         Outcome::LinkedElsewhere => return refuse(chrome, Refusal::LinkedElsewhere),
         Outcome::Deactivated => flash_login(crate::routes::login::DEACTIVATED.into()),
+        Outcome::EmailUnverified => flash_login("Please confirm your email address first.".into()),
         Outcome::NeedsUsername { token } => {
             session
                 .insert(SIGNUP_KEY, token.expose())

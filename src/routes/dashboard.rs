@@ -15,6 +15,7 @@ struct DashboardPage {
     roles: Vec<&'static str>,
     member_since: String,
     last_login: String,
+    email_verified: bool,
 }
 
 /// Everything it shows came with the session check: one query for the whole page.
@@ -26,6 +27,7 @@ pub async fn show(user: CurrentUser, Page(chrome): Page) -> Result<HttpResponse,
         last_login: user
             .last_login_at
             .map_or_else(|| "never".into(), |at| format!("{} UTC", at.format("%Y-%m-%d %H:%M"))),
+        email_verified: user.email_verified,
         username: user.username,
         email: user.email,
     })

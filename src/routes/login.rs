@@ -3,6 +3,7 @@
 use crate::accounts::login::{self, LoginError, LoginRequest};
 use crate::accounts::sessions::{self, SessionKind};
 use crate::domain::PlainPassword;
+use crate::telemetry;
 use crate::web::AppError;
 use crate::web::client::client_info;
 use crate::web::page::{Chrome, FormPage};
@@ -73,6 +74,7 @@ pub async fn submit(
         identifier: &form.username,
         password: PlainPassword::new(&form.password),
         client: client_info(&req),
+        require_verified_email: state.settings.email_verification.is_required(),
     };
     let kind = SessionKind::Browser { remember };
     let error = match login::login(&state.db, &state.hasher, &state.settings.limits, request, kind).await {
@@ -83,16 +85,23 @@ pub async fn submit(
             }
             session::begin(&req, logged_in.user_id, &logged_in.token, remember)?;
             tracing::info!(user_id = %logged_in.user_id, remember, "login succeeded");
+            telemetry::login("success");
+            telemetry::session_started();
             return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,
+        Err(LoginError::EmailUnverified) => {
+            return super::verify_email::refuse_unverified_login(chrome, &form.username);
+        }
         Err(LoginError::Throttled { retry_after_secs }) => {
+            telemetry::login("throttled");
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
     tracing::info!(reason = error, "login failed");
+    telemetry::login(if error == DEACTIVATED { "deactivated" } else { "invalid" });
     let username = form.username.chars().take(254).collect();
     let providers = super::auth_provider::buttons(&state);
     render(&LoginPage { chrome, username, remember, next, error: Some(error), providers })
@@ -109,6 +118,7 @@ pub async fn logout(
     if let (Some(user), Some(token)) = (user, session::token(&session)) {
         sessions::logout(&state.db, user.id, token, client_info(&req)).await?;
         tracing::info!(user_id = %user.id, "logged out");
+        telemetry::sessions_revoked("logout", 1);
         FlashMessage::info("You have been logged out.").send();
     }
     session::end(identity, &session);

@@ -1,6 +1,7 @@
 //! The route table, read top to bottom, with a 404 page for everything else.
 
 mod account_connections;
+mod account_email;
 mod account_password;
 mod account_sessions;
 mod admin;
@@ -17,6 +18,7 @@ mod login;
 mod not_found;
 mod password_reset;
 mod register;
+mod verify_email;
 
 use actix_web::web;
 
@@ -54,6 +56,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/connections/{name}/disconnect", web::post().to(account_connections::disconnect))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
+        .route("/account/email", web::get().to(account_email::form))
+        .route("/account/email", web::post().to(account_email::submit))
+        .route("/account/email/confirm/{token}", web::get().to(account_email::confirm_form))
+        .route("/account/email/confirm/{token}", web::post().to(account_email::confirm))
+        .route("/account/email/revert/{token}", web::get().to(account_email::revert_form))
+        .route("/account/email/revert/{token}", web::post().to(account_email::revert))
+        .route("/account/verify-email", web::post().to(verify_email::resend_from_dashboard))
         .route("/account/sessions", web::get().to(account_sessions::show))
         .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
         .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
@@ -61,5 +70,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password-reset", web::post().to(password_reset::request))
         .route("/password-reset/{token}", web::get().to(password_reset::link_form))
         .route("/password-reset/{token}", web::post().to(password_reset::reset))
+        .route("/verify-email", web::get().to(verify_email::request_form))
+        .route("/verify-email", web::post().to(verify_email::request))
+        .route("/verify-email/{token}", web::get().to(verify_email::link_form))
+        .route("/verify-email/{token}", web::post().to(verify_email::verify))
         .default_service(web::to(not_found::show));
 }

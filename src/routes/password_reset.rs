@@ -67,6 +67,7 @@ pub async fn request(
     let limit = state.settings.limits.reset_ip;
     match password_reset::request_reset(&state.db, &state.outbox, limit, email, client_info(&req)).await? {
         Requested::Answered => {
+            crate::telemetry::password_reset("requested");
             FlashMessage::info(REQUEST_ANSWER).send();
             Ok(see_other("/login"))
         }
@@ -111,6 +112,7 @@ pub async fn reset(
     match outcome {
         Ok(user) => {
             tracing::info!(user_id = %user, "password reset through an emailed link");
+            crate::telemetry::password_reset("completed");
             FlashMessage::success("Your password has been reset. Log in with your new password.").send();
             Ok(see_other("/login"))
         }

@@ -49,15 +49,19 @@ pub async fn submit(
         return Ok(see_other("/dashboard"));
     }
     let (username, email) = (input.username.trim().to_owned(), input.email.trim().to_owned());
-    match registration::register(&state.db, &state.hasher, &state.settings.limits, input, client_info(&req))
-        .await
-    {
+    let (limits, client) = (&state.settings.limits, client_info(&req));
+    match registration::register(&state.db, &state.hasher, &state.outbox, limits, input, client).await {
         Ok(id) => {
             tracing::info!(user_id = %id, username = %username, "account registered");
-            FlashMessage::success("Your account has been created. You can log in now.").send();
+            crate::telemetry::registration("created");
+            FlashMessage::success(
+                "Your account has been created. We have emailed you a link to confirm your address; you can log in now.",
+            )
+            .send();
             Ok(see_other("/login"))
         }
         Err(RegistrationError::Invalid(errors)) => {
+            crate::telemetry::registration("invalid");
             let providers = super::auth_provider::buttons(&state);
             render_status(
                 &RegisterPage { chrome, username, email, errors, providers },
@@ -65,6 +69,7 @@ pub async fn submit(
             )
         }
         Err(RegistrationError::Throttled { retry_after_secs }) => {
+            crate::telemetry::registration("throttled");
             Err(AppError::TooManyRequests { retry_after_secs })
         }
         Err(RegistrationError::Unexpected(e)) => Err(e.into()),

@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod error;
 pub mod headers;
 pub mod page;
+pub mod readiness;
 pub mod request_log;
 pub mod session;
 pub mod state;

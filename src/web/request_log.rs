@@ -17,13 +17,19 @@ pub async fn log_requests(
     let method = req.method().clone();
     // The route pattern, not the path: `/password-reset/{token}` must not log the token.
     // Never the query string either.
-    let path = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let route = req.match_pattern();
+    let path = route.clone().unwrap_or_else(|| req.path().to_owned());
     let span = tracing::info_span!("request", id = %request_id);
     let result = next.call(req).instrument(span).await;
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    crate::telemetry::request(&method, route.as_deref(), status, elapsed);
     match result {
         Ok(mut res) => {
-            let status = res.status().as_u16();
             tracing::info!(request_id = %request_id, %method, %path, status, elapsed_ms, "request");
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
@@ -31,7 +37,7 @@ pub async fn log_requests(
             Ok(res)
         }
         Err(e) => {
-            tracing::info!(request_id = %request_id, %method, %path, status = e.as_response_error().status_code().as_u16(), elapsed_ms, "request");
+            tracing::info!(request_id = %request_id, %method, %path, status, elapsed_ms, "request");
             Err(e)
         }
     }

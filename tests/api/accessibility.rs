@@ -63,8 +63,16 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
         .unwrap();
     let broken = check(&browser, "(broken page)", &axe).await;
     assert!(broken.iter().any(|v| v.contains("critical image-alt")), "{broken:?}");
-    let public = ["/", "/login", "/register", "/password-reset", "/no-such-page"];
-    let logged_in = ["/dashboard", "/account/password", "/account/sessions"];
+    let public = [
+        "/",
+        "/login",
+        "/register",
+        "/password-reset",
+        "/verify-email",
+        "/verify-email/dead",
+        "/no-such-page",
+    ];
+    let logged_in = ["/dashboard", "/account/password", "/account/email", "/account/sessions"];
     let admin_pages = [
         "/admin/overview".to_owned(),
         "/admin".to_owned(),

@@ -82,6 +82,9 @@ impl TestApp {
             limits: Default::default(),
             outbox: OutboxSettings::default(),
             auth_providers: Vec::new(),
+            metrics_addr: None,
+            shutdown_drain: Duration::ZERO,
+            email_verification: Default::default(),
         };
         customise(&mut settings);
         let app = Application::build(settings).await.expect("building the app");
@@ -139,6 +142,12 @@ impl Browser {
     /// A browser for a server started some other way (the binary, say).
     pub fn at(base: &str) -> Self {
         Self::new(base)
+    }
+
+    /// This browser, with its cookies, talking to another server on the same host: one
+    /// instance behind a load balancer, say (cookies are per host, not per port).
+    pub fn on(&self, base: &str) -> Self {
+        Self { base: base.to_owned(), client: self.client.clone(), jar: self.jar.clone() }
     }
 
     fn new(base: &str) -> Self {

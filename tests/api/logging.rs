@@ -1,8 +1,9 @@
-//! The log of a whole register, login, reset cycle, read back for every secret it used:
-//! passwords, the reset token, cookies, CSRF tokens and SECRET_KEY never appear.
+//! The log of a whole register, confirm, login, reset, email change and revert cycle,
+//! read back for every secret it used: passwords, the reset, verification, change and
+//! revert tokens, cookies, CSRF tokens and SECRET_KEY never appear.
 
 use crate::helpers::{Browser, MAIL_PUBLIC_URL, location};
-use crate::support::smtp::SmtpSink;
+use crate::support::smtp::{REGISTRATION_CONFIRMATION, Received, SmtpSink};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,10 @@ async fn a_full_cycle_logs_each_request_and_no_secret() {
         location(&browser.register("logged_user", "logged@example.com", FIRST_PASSWORD).await),
         "/login"
     );
+    let confirm =
+        sink.wait_for_one("confirming the address", |m| m.subject() == REGISTRATION_CONFIRMATION).await;
+    let path = use_link(&browser, &confirm, "/verify-email/", &mut secrets).await;
+    assert_eq!(location(&path), "/login");
     assert_eq!(location(&browser.login("logged_user", FIRST_PASSWORD, true).await), "/dashboard");
     secrets.push(browser.cookie_header());
     secrets.push(browser.csrf_token("/dashboard").await);
@@ -60,6 +65,23 @@ async fn a_full_cycle_logs_each_request_and_no_secret() {
     assert_eq!(location(&browser.submit(&path, &path, &fields).await), "/login");
     assert_eq!(location(&browser.login("logged@example.com", SECOND_PASSWORD, false).await), "/dashboard");
     secrets.push(browser.cookie_header());
+    let fields = [("current_password", SECOND_PASSWORD), ("email", "moved@example.com")];
+    assert_eq!(location(&browser.submit("/account/email", "/account/email", &fields).await), "/dashboard");
+    let change = sink.wait_for_one("confirming the change", |m| m.to == ["moved@example.com"]).await;
+    let confirmed = use_link(&browser, &change, "/account/email/confirm/", &mut secrets).await;
+    assert_eq!(location(&confirmed), "/dashboard");
+    let notice = sink.wait_for_one("the change notice", |m| m.subject().contains("is being changed")).await;
+    assert_eq!(
+        location(&use_link(&browser, &notice, "/account/email/revert/", &mut secrets).await),
+        "/login"
+    );
+    let reset = |m: &Received| m.subject().starts_with("Reset");
+    crate::helpers::eventually("the revert's reset link", || {
+        sink.all_messages().iter().filter(|m| reset(m)).count() == 2
+    })
+    .await;
+    let second_reset = sink.all_messages().into_iter().filter(reset).nth(1).unwrap();
+    secrets.push(second_reset.link(&format!("{MAIL_PUBLIC_URL}/password-reset/")));
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
@@ -67,9 +89,17 @@ async fn a_full_cycle_logs_each_request_and_no_secret() {
 
     // The log is there and says what happened, by route pattern...
     // ...and SIGTERM stopped the mail worker too, between messages.
-    for expected in
-        ["/register", "/login", "/password-reset/{token}", "status=303", "request_id=", "mail worker stopped"]
-    {
+    for expected in [
+        "/register",
+        "/login",
+        "/password-reset/{token}",
+        "/verify-email/{token}",
+        "/account/email/confirm/{token}",
+        "/account/email/revert/{token}",
+        "status=303",
+        "request_id=",
+        "mail worker stopped",
+    ] {
         assert!(logged.contains(expected), "the log lacks {expected:?}");
     }
     for secret in &secrets {
@@ -78,6 +108,20 @@ async fn a_full_cycle_logs_each_request_and_no_secret() {
         }
     }
     assert!(!logged.contains(&token[..12]), "part of the reset token reached the log");
+}
+
+/// Opens the link under `route` in `message` and presses its button, keeping the token
+/// among the secrets to look for.
+async fn use_link(
+    browser: &Browser,
+    message: &Received,
+    route: &str,
+    secrets: &mut Vec<String>,
+) -> reqwest::Response {
+    let link = message.link(&format!("{MAIL_PUBLIC_URL}{route}"));
+    let path = link.strip_prefix(MAIL_PUBLIC_URL).unwrap().to_owned();
+    secrets.push(path.trim_start_matches(route).to_owned());
+    browser.submit(&path, &path, &[]).await
 }
 
 /// The database URL with a password in it: its own, or else libpq's `password` parameter

@@ -41,7 +41,8 @@ pub async fn set_password(browser: &Browser, path: &str, password: &str, confirm
 }
 
 fn outbox_count(app: &TestApp) -> i64 {
-    email_outbox::table.count().get_result(&mut app.db()).unwrap()
+    let resets = email_outbox::table.filter(email_outbox::kind.eq("password_reset"));
+    resets.count().get_result(&mut app.db()).unwrap()
 }
 
 #[tokio::test]

@@ -86,6 +86,8 @@ pub enum Outcome {
     /// The identity belongs to another account: nothing changed.
     LinkedElsewhere,
     Deactivated,
+    /// `EMAIL_VERIFICATION=required` and the account's address is unconfirmed: no session.
+    EmailUnverified,
     /// A new identity: the person picks a username on `/auth/complete` (token in the cookie).
     NeedsUsername {
         token: SecretToken,
@@ -102,6 +104,7 @@ pub async fn sign_in(
     provider: &ProviderSettings,
     identity: ProvidedIdentity,
     link_to: Option<UserId>,
+    require_verified_email: bool,
     client: ClientInfo,
 ) -> Result<Outcome, DbError> {
     let (name, trust) = (provider.name.clone(), provider.trust_email);
@@ -116,7 +119,7 @@ pub async fn sign_in(
                 db::identities::insert(conn, &name, &identity.subject, me, &identity.display, now)?;
                 Ok(Outcome::Linked)
             }
-            (None, Some(owner)) => start_for(conn, owner, &name, &client),
+            (None, Some(owner)) => start_for(conn, owner, &name, &client, require_verified_email),
             (None, None) => {
                 let Some(email) = identity.email.clone() else { return Ok(Outcome::NoEmail) };
                 match db::identities::account_by_email(conn, &email)? {
@@ -129,7 +132,7 @@ pub async fn sign_in(
                             &identity.display,
                             now,
                         )?;
-                        start_for(conn, owner, &name, &client)
+                        start_for(conn, owner, &name, &client, require_verified_email)
                     }
                     Some(_) => Ok(Outcome::EmailInUse),
                     None => new_signup(conn, &name, &identity, email),
@@ -147,13 +150,15 @@ pub(crate) fn start_for(
     user: UserId,
     provider: &str,
     client: &ClientInfo,
+    require_verified_email: bool,
 ) -> Result<Outcome, DbError> {
     match db::users::lock_credentials(conn, user)? {
         Some((version, true)) => {
-            let proof = Proof { user, credentials_version: version };
+            let proof = Proof { user, credentials_version: version, require_verified_email };
             match sessions::start(conn, proof, SessionKind::Browser { remember: false }, client, db::now()) {
                 Ok(token) => Ok(Outcome::LoggedIn { user, token }),
                 Err(StartError::CredentialsChanged) => Ok(Outcome::Deactivated),
+                Err(StartError::EmailUnverified) => Ok(Outcome::EmailUnverified),
                 Err(StartError::Db(e)) => Err(e),
             }
         }

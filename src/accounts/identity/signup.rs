@@ -52,6 +52,7 @@ pub async fn complete(
     db: &Db,
     token: &SecretToken,
     username: &str,
+    require_verified_email: bool,
     client: ClientInfo,
 ) -> Result<Outcome, SignupError> {
     let username = Username::parse(username).map_err(|e| SignupError::Username(e.to_string()))?;
@@ -69,11 +70,11 @@ pub async fn complete(
             }
             let id = create_account(conn, &username, &email, None, Role::User, true)?;
             if signup.email_verified {
-                db::identities::set_email_verified(conn, id, now)?;
+                db::email_tokens::mark_verified(conn, id, email.as_str(), now)?;
             }
             db::identities::insert(conn, &signup.provider, &signup.subject, id, email.as_str(), now)?;
             audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
-            Ok(start_for(conn, id, &signup.provider, &client)?)
+            Ok(start_for(conn, id, &signup.provider, &client, require_verified_email)?)
         })
         .await;
     match result {

@@ -35,6 +35,11 @@ impl Bucket {
         Self(format!("reset-ip:{}", network(ip)))
     }
 
+    /// Requests for a new email confirmation link from one address.
+    pub fn verify_ip(ip: &str) -> Self {
+        Self(format!("verify-ip:{}", network(ip)))
+    }
+
     /// What every bucket of one account's logins starts with, to clear them all at once.
     pub fn account_prefix(account: UserId) -> String {
         format!("login-account:{account}/")

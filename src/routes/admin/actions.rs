@@ -95,6 +95,9 @@ pub async fn set_role(action: Action) -> Result<HttpResponse, AppError> {
 pub async fn revoke_sessions(action: Action) -> Result<HttpResponse, AppError> {
     let db = &action.state.db;
     let done = administration::revoke_sessions(db, action.actor, action.target, action.client.clone()).await;
+    if let Ok(Outcome::SessionsRevoked { sessions_ended, .. }) = &done {
+        crate::telemetry::sessions_revoked("admin", *sessions_ended);
+    }
     finish(done, action)
 }
 

@@ -10,6 +10,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
+/// The subject of the email every registration sends to confirm the address.
+pub const REGISTRATION_CONFIRMATION: &str = "Confirm your gatehouse email address";
+
 /// One message as the server received it.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -62,8 +65,26 @@ impl SmtpSink {
         self.serve(listener);
     }
 
+    /// Every message but the address confirmations that every registration sends, so
+    /// that tests of other mail need not count them; see [`SmtpSink::all_messages`].
     pub fn messages(&self) -> Vec<Received> {
+        self.all_messages().into_iter().filter(|m| m.subject() != REGISTRATION_CONFIRMATION).collect()
+    }
+
+    pub fn all_messages(&self) -> Vec<Received> {
         self.inbox.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Waits (boundedly) until one of all the messages matches `wanted`, and returns it.
+    pub async fn wait_for_one(&self, what: &str, wanted: impl Fn(&Received) -> bool) -> Received {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(found) = self.all_messages().into_iter().find(&wanted) {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "no email {what} came: {:#?}", self.all_messages());
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Waits (boundedly) until `count` messages have arrived, and returns all of them.

@@ -27,6 +27,16 @@ pub fn new_test_database() -> String {
     server.place.url(&name)
 }
 
+/// URL of a new database with nothing in it, not even the migrations: for tests of what
+/// instances do to a fresh database.
+pub fn new_empty_database() -> String {
+    let server = SERVER.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    let name = format!("gatehouse_test_{}_{}", server.run_id, server.created.fetch_add(1, Ordering::Relaxed));
+    let mut admin = server.admin.lock().unwrap_or_else(PoisonError::into_inner);
+    exec(&mut admin, format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("{e}"));
+    server.place.url(&name)
+}
+
 /// `Err` is kept rather than panicking inside the `LazyLock`, so every test reports the
 /// real reason instead of all but the first saying "poisoned".
 static SERVER: LazyLock<Result<Server, String>> = LazyLock::new(start);
