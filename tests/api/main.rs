@@ -29,6 +29,7 @@ mod password_reset;
 mod query_budget;
 mod register;
 mod sessions;
+mod sign_in_accounts;
 mod sign_in_flow;
 mod sign_in_passwordless;
 mod sqlite;
