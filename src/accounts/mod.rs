@@ -23,7 +23,7 @@ pub mod token;
 
 pub use hashing::PasswordHasher;
 
-use crate::db::{Db, DbError};
+use crate::db::{self, Db, DbError};
 
 /// What the periodic sweep removed: expired sessions, stale throttle events, dead links.
 #[derive(Debug, Default)]
@@ -32,6 +32,8 @@ pub struct Swept {
     pub throttle_events: usize,
     pub reset_tokens: usize,
     pub email_tokens: usize,
+    /// Provider sign-ins never completed and sign-ups never confirmed.
+    pub auth_pending: usize,
 }
 
 /// Deletes rows that can no longer mean anything; run periodically by `serve`.
@@ -41,6 +43,9 @@ pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
         throttle_events: throttle::purge_old(db).await?,
         reset_tokens: db.run(password_reset::purge_expired).await?,
         email_tokens: db.run(email_verification::purge_expired).await?,
+        auth_pending: db
+            .run(|conn| db::auth_pending::delete_expired(conn, db::now()).map_err(DbError::from))
+            .await?,
     })
 }
 
