@@ -1,7 +1,9 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin` and `seed-users`;
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `seed-users` and
+//! `rotate-signing-key`;
 //! parsing arguments and printing outcomes, the use cases live in `accounts`.
 
 use crate::accounts::create_admin::{self, AdminOutcome};
+use crate::accounts::signing_keys::Keyring;
 use crate::accounts::{seeding, token::SecretToken};
 use crate::config::{self, Settings};
 use crate::db;
@@ -38,6 +40,9 @@ pub enum Command {
         #[arg(long)]
         count: u32,
     },
+    /// Make a new access-token signing key the signing one. The old key stays published
+    /// and keeps verifying until the tokens it signed have expired.
+    RotateSigningKey,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,6 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             create_admin(&username, &email, std::io::stdin().lock()).await
         }
         Command::SeedUsers { count } => seed_users(count).await,
+        Command::RotateSigningKey => rotate_signing_key().await,
     }
 }
 
@@ -118,5 +124,15 @@ async fn seed_users(count: u32) -> anyhow::Result<()> {
     })
     .await??;
     println!("seeded {count} accounts: {first} to {last}");
+    Ok(())
+}
+
+async fn rotate_signing_key() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let db = db::Db::connect(&settings.database_url, 1, std::time::Duration::from_secs(10));
+    db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
+    let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
+    let kid = keyring.rotate(&db).await?;
+    println!("new signing key {kid}; the previous one verifies until its tokens expire");
     Ok(())
 }

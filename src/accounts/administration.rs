@@ -132,7 +132,7 @@ pub async fn set_role(
     .await
 }
 
-/// Ends every session of the account.
+/// Ends every session of the account, API logins and personal access tokens included.
 pub async fn revoke_sessions(
     db: &Db,
     actor: UserId,
@@ -142,7 +142,11 @@ pub async fn revoke_sessions(
     db.transaction(move |conn| {
         let account = begin(conn, actor, target)?;
         let sessions_ended = db::sessions::delete_all_of(conn, target)?;
-        let details = format!("{} ended", sessions(sessions_ended));
+        let tokens_ended = db::personal_tokens::delete_all_of(conn, target.0)?;
+        let mut details = format!("{} ended", sessions(sessions_ended));
+        if tokens_ended > 0 {
+            details += &format!("; {tokens_ended} personal access token(s) revoked");
+        }
         record(conn, Action::AllSessionsRevoked, actor, &account, &details, &client)?;
         Ok(Outcome::SessionsRevoked { username: account.username, sessions_ended })
     })

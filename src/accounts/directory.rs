@@ -139,6 +139,26 @@ pub async fn account(db: &Db, id: UserId) -> Result<Option<AccountDetail>, DbErr
     .await
 }
 
+/// One account's summary (the admin API's and `/api/v1/me`'s view), without the page's
+/// sessions and audit entries; `None` for an unknown id. Two queries.
+pub async fn summary(db: &Db, id: UserId) -> Result<Option<AccountSummary>, DbError> {
+    db.run(move |conn| {
+        let Some((profile, email_verified_at)) = db::admin::listed(conn, id)? else { return Ok(None) };
+        Ok(Some(AccountSummary {
+            id,
+            roles: db::users::roles_of(conn, id)?,
+            live_sessions: 0,
+            username: profile.username,
+            email: profile.email,
+            is_active: profile.is_active,
+            email_verified_at,
+            created_at: profile.created_at,
+            last_login_at: profile.last_login_at,
+        }))
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::clamp;

@@ -3,14 +3,14 @@
 //! session-start path.
 
 use super::audit::{self, Action, Event};
-use super::sessions::{self, Proof, SessionKind, StartError};
+use super::sessions::{self, Proof, SessionKind, StartError, Started};
 use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::users::Credentials;
 use crate::db::{self, Db, DbError};
-use crate::domain::{Password, PlainPassword, UserId};
+use crate::domain::{Password, PlainPassword, SessionRecordId, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -61,6 +61,7 @@ pub struct LoginRequest<'a> {
 pub struct LoggedIn {
     pub user_id: UserId,
     pub token: SecretToken,
+    pub session_id: SessionRecordId,
 }
 
 /// A password that was right: what it proved, and the bookkeeping a session start settles.
@@ -83,8 +84,8 @@ pub async fn login(
     let client = request.client.clone();
     let verified = verify_password(db, hasher, limits, request).await?;
     let user_id = verified.proof.user;
-    let token = start_session(db, verified, kind, client).await?;
-    Ok(LoggedIn { user_id, token })
+    let Started { token, id } = start_session(db, verified, kind, client).await?;
+    Ok(LoggedIn { user_id, token, session_id: id })
 }
 
 /// The first factor: counts the attempt (refusing it when a limit is reached), then
@@ -165,7 +166,7 @@ pub async fn start_session(
     verified: PasswordVerified,
     kind: SessionKind,
     client: ClientInfo,
-) -> Result<SecretToken, LoginError> {
+) -> Result<Started, LoginError> {
     let (user, attempt, audit_client) = (verified.proof.user, verified.attempt.clone(), client.clone());
     let started = db
         .transaction::<_, StartError>(move |conn| {

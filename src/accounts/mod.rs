@@ -1,8 +1,11 @@
 //! Use cases: what the app does with accounts. They know the database and mail, never HTTP.
 
+pub mod access_tokens;
 pub mod administration;
+pub mod api_login;
 pub mod audit;
 pub mod audit_log;
+pub mod bearer;
 pub mod create_admin;
 pub mod directory;
 pub mod email_change;
@@ -14,10 +17,12 @@ pub mod login;
 pub mod overview;
 pub mod password_change;
 pub mod password_reset;
+pub mod personal_tokens;
 pub mod registration;
 pub mod seeding;
 pub mod session_list;
 pub mod sessions;
+pub mod signing_keys;
 pub mod throttle;
 pub mod token;
 

@@ -16,6 +16,8 @@ pub struct SessionSummary {
     pub started: NaiveDateTime,
     pub last_seen: NaiveDateTime,
     pub current: bool,
+    /// A login through the JSON API rather than a browser's cookie.
+    pub api: bool,
 }
 
 /// The account's live sessions, most recently used first; `current` is marked.
@@ -31,6 +33,7 @@ pub async fn list(db: &Db, user: UserId, current: SessionRecordId) -> Result<Vec
             started: row.created_at,
             last_seen: row.last_seen_at,
             current: row.id == current.0,
+            api: row.kind == super::sessions::SessionKind::API,
         })
         .collect())
 }

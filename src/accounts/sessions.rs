@@ -50,6 +50,21 @@ pub struct Proof {
 pub enum SessionKind {
     /// A browser's cookie; `remember`: 14 days rather than the browser session.
     Browser { remember: bool },
+    /// A login through the JSON API: its refresh tokens hang off the row and its access
+    /// tokens name it as `sid`. It lasts `lifetime` from login (`REFRESH_TOKEN_TTL`).
+    Api { lifetime: TimeDelta },
+}
+
+impl SessionKind {
+    pub const BROWSER: &str = "browser";
+    pub const API: &str = "api";
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Browser { .. } => Self::BROWSER,
+            Self::Api { .. } => Self::API,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +94,7 @@ pub fn start(
     kind: SessionKind,
     client: &ClientInfo,
     now: NaiveDateTime,
-) -> Result<SecretToken, StartError> {
+) -> Result<Started, StartError> {
     match db::users::lock_credentials(conn, proof.user)? {
         Some((version, true)) if version == proof.credentials_version => {}
         _ => return Err(StartError::CredentialsChanged),
@@ -89,9 +104,14 @@ pub fn start(
     {
         return Err(StartError::EmailUnverified);
     }
-    let SessionKind::Browser { remember } = kind;
+    let (remember, absolute) = match kind {
+        SessionKind::Browser { remember } => (remember, lifetime(remember).absolute),
+        // An API login is never idle-expired before its end: its refreshes keep it used.
+        SessionKind::Api { lifetime } => (true, lifetime),
+    };
+    // An API session's token is never handed out: its refresh tokens stand for it.
     let token = SecretToken::generate();
-    db::sessions::insert(
+    let id = db::sessions::insert(
         conn,
         &NewSession {
             token_hash: &token.digest(),
@@ -99,14 +119,22 @@ pub fn start(
             remember,
             created_at: now,
             last_seen_at: now,
-            expires_at: now + lifetime(remember).absolute,
+            expires_at: now + absolute,
             user_agent: &client.user_agent,
             ip: &client.ip,
+            kind: kind.column(),
         },
     )?;
     db::users::record_login(conn, proof.user, now)?;
-    audit::record(conn, &Event::by(proof.user, Action::LoginSucceeded, client))?;
-    Ok(token)
+    let details = if let SessionKind::Api { .. } = kind { "via the API" } else { "" };
+    audit::record(conn, &Event { details, ..Event::by(proof.user, Action::LoginSucceeded, client) })?;
+    Ok(Started { token, id })
+}
+
+/// A session just written: its (secret) cookie token and its row's id.
+pub struct Started {
+    pub token: SecretToken,
+    pub id: SessionRecordId,
 }
 
 /// The identity behind a session token, or `None` when the session was ended, has
@@ -118,6 +146,9 @@ pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated
             return Ok(None);
         };
         let session = &found.session;
+        if session.kind != SessionKind::BROWSER {
+            return Ok(None);
+        }
         if !found.account.is_active || session.last_seen_at + lifetime(session.remember).idle <= now {
             db::sessions::delete(conn, SessionRecordId(session.id))?;
             return Ok(None);

@@ -6,11 +6,13 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod api;
 mod email_verification;
 mod limits;
 mod providers;
 mod secret;
 
+pub use api::{ApiSettings, parse_duration};
 pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
 pub use providers::{ProviderKind, ProviderSettings};
@@ -34,6 +36,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Identity providers (`AUTH_PROVIDERS`), in the order listed.
     pub auth_providers: Vec<ProviderSettings>,
+    pub api: ApiSettings,
     /// Where `GET /metrics` is served; `None`: no metrics listener.
     pub metrics_addr: Option<SocketAddr>,
     /// After SIGTERM, how long `/readyz` says 503 while requests are still served.
@@ -154,6 +157,7 @@ impl Settings {
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
             auth_providers: providers::providers(get)?,
+            api: api::api_settings(get)?,
             metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
             shutdown_drain: shutdown_drain(get)?,
             email_verification: EmailVerification::parse(get("EMAIL_VERIFICATION").as_deref())?,

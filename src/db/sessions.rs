@@ -17,6 +17,7 @@ pub struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub user_agent: &'a str,
     pub ip: &'a str,
+    pub kind: &'a str,
 }
 
 #[derive(Queryable, Clone)]
@@ -29,6 +30,7 @@ pub struct SessionRow {
     pub expires_at: NaiveDateTime,
     pub user_agent: String,
     pub ip: String,
+    pub kind: String,
 }
 
 /// A session joined with its account: everything a request needs, in one query.
@@ -75,6 +77,7 @@ type SessionColumns = (
     sessions::expires_at,
     sessions::user_agent,
     sessions::ip,
+    sessions::kind,
 );
 
 const SESSION_COLUMNS: SessionColumns = (
@@ -86,6 +89,7 @@ const SESSION_COLUMNS: SessionColumns = (
     sessions::expires_at,
     sessions::user_agent,
     sessions::ip,
+    sessions::kind,
 );
 
 pub fn insert(conn: &mut Conn, session: &NewSession<'_>) -> QueryResult<SessionRecordId> {
@@ -102,7 +106,7 @@ pub fn find_with_account(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<SessionWithAccount>> {
-    let rows: Vec<(SessionRow, AccountColumns, Option<String>)> = sessions::table
+    let rows = sessions::table
         .inner_join(users::table)
         .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
         .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
@@ -110,12 +114,35 @@ pub fn find_with_account(
         .filter(sessions::expires_at.gt(now))
         .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
         .load(conn)?;
+    Ok(collect(rows))
+}
+
+/// The unexpired session with this id and kind (an access token's `sid`), its account
+/// and the account's roles: the same one query as [`find_with_account`].
+pub fn find_by_id_with_account(
+    conn: &mut Conn,
+    id: SessionRecordId,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionWithAccount>> {
+    let rows = sessions::table
+        .inner_join(users::table)
+        .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
+        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+        .filter(sessions::id.eq(id.0))
+        .filter(sessions::kind.eq(kind))
+        .filter(sessions::expires_at.gt(now))
+        .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
+        .load(conn)?;
+    Ok(collect(rows))
+}
+
+/// One row per role (or one with none): the session once, with every role name.
+fn collect(rows: Vec<(SessionRow, AccountColumns, Option<String>)>) -> Option<SessionWithAccount> {
     let mut rows = rows.into_iter();
-    let Some((session, account, first_role)) = rows.next() else {
-        return Ok(None);
-    };
+    let (session, account, first_role) = rows.next()?;
     let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.2)).collect();
-    Ok(Some(SessionWithAccount { session, account, role_names }))
+    Some(SessionWithAccount { session, account, role_names })
 }
 
 pub fn touch(conn: &mut Conn, id: SessionRecordId, at: NaiveDateTime) -> QueryResult<()> {
@@ -156,4 +183,22 @@ pub fn list_of(conn: &mut Conn, user: UserId, now: NaiveDateTime) -> QueryResult
         .order((sessions::last_seen_at.desc(), sessions::id.desc()))
         .select(SESSION_COLUMNS)
         .load(conn)
+}
+
+/// The account a session belongs to, if the session exists.
+pub fn owner_of(conn: &mut Conn, id: SessionRecordId) -> QueryResult<Option<UserId>> {
+    sessions::table.find(id.0).select(sessions::user_id).first(conn).optional().map(|id| id.map(UserId))
+}
+
+/// Locks the session's row until the end of the transaction (PostgreSQL; SQLite's write
+/// transactions hold the whole database); `false` if it is gone. Refreshes of one login
+/// take this lock before touching its tokens, in the same order as deleting the session
+/// (row, then its tokens by cascade), so concurrent refreshes queue instead of deadlocking.
+pub fn lock(conn: &mut Conn, id: SessionRecordId) -> QueryResult<bool> {
+    let query = sessions::table.find(id.0).select(sessions::id);
+    let found: Option<i64> = match conn {
+        Conn::Postgres(c) => query.for_update().first(c).optional()?,
+        Conn::Sqlite(c) => query.first(c).optional()?,
+    };
+    Ok(found.is_some())
 }

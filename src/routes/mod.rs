@@ -4,8 +4,10 @@ mod account_connections;
 mod account_email;
 mod account_password;
 mod account_sessions;
+mod account_tokens;
 mod admin;
 mod admin_emails;
+pub mod api;
 mod assets;
 mod auth_complete;
 mod auth_pages;
@@ -66,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/sessions", web::get().to(account_sessions::show))
         .route("/account/sessions/revoke-others", web::post().to(account_sessions::revoke_others))
         .route("/account/sessions/{id}/revoke", web::post().to(account_sessions::revoke))
+        .route("/account/tokens", web::get().to(account_tokens::show))
+        .route("/account/tokens", web::post().to(account_tokens::create))
+        .route("/account/tokens/{id}/revoke", web::post().to(account_tokens::revoke))
         .route("/password-reset", web::get().to(password_reset::request_form))
         .route("/password-reset", web::post().to(password_reset::request))
         .route("/password-reset/{token}", web::get().to(password_reset::link_form))

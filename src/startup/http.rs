@@ -21,6 +21,7 @@ pub fn server(
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let readiness = Data::new(readiness);
+    let document = Data::new(routes::api::Document::build().map_err(std::io::Error::other)?);
     let server = HttpServer::new(move || {
         let settings = &state.settings;
         // `wrap` order: the last one wrapped sees the request first.
@@ -30,6 +31,7 @@ pub fn server(
             .app_data(actix_web::web::QueryConfig::default().error_handler(|e, _| {
                 crate::web::AppError::BadRequest(format!("The query string could not be read ({e})")).into()
             }))
+            .configure(|cfg| routes::api::configure(cfg, &settings.api, &document))
             .configure(routes::configure)
             .wrap(from_fn(web::error::render_errors))
             .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())

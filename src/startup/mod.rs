@@ -6,6 +6,7 @@ mod shutdown;
 
 pub use shutdown::{Stop, terminated};
 
+use crate::accounts::signing_keys::Keyring;
 use crate::accounts::{self, PasswordHasher};
 use crate::config::Settings;
 use crate::crypto::{Purpose, Sealer};
@@ -95,7 +96,8 @@ async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// What every handler shares; the hasher's dummy hash is computed here, off the workers.
+/// What every handler shares; the hasher's dummy hash is computed here, off the workers,
+/// and the first signing key made if there is none.
 async fn app_state(settings: Settings, db: Db, outbox: Outbox) -> anyhow::Result<Data<AppState>> {
     let cost = settings.bcrypt_cost;
     let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
@@ -105,7 +107,9 @@ async fn app_state(settings: Settings, db: Db, outbox: Outbox) -> anyhow::Result
         let providers = providers.clone();
         async move { providers.warm_up().await }
     });
-    Ok(Data::new(AppState { db, hasher, settings, outbox, providers }))
+    let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
+    keyring.ensure(&db).await?;
+    Ok(Data::new(AppState { db, hasher, settings, outbox, keyring, providers }))
 }
 
 /// A server and the port it listens on.

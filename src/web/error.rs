@@ -22,6 +22,29 @@ pub enum AppError {
     InvalidToken,
     #[error("you do not have permission to see this page")]
     Forbidden,
+    /// API login: unknown user or wrong password, alike.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// API login: the right password of a deactivated account.
+    #[error("this account has been deactivated")]
+    AccountDeactivated,
+    /// API login: the right password, but the address must be confirmed first.
+    #[error("confirm your email address before logging in")]
+    EmailUnverified,
+    /// A refresh token that is unknown, spent, or of a login that has ended.
+    #[error("the refresh token is invalid, expired or revoked")]
+    InvalidGrant,
+    /// A safety rule refused the change; the message (a sentence) says which.
+    #[error("{0}")]
+    Conflict(String),
+    /// An API body that parsed but does not hold what the route needs, field by field.
+    #[error("{message}")]
+    Unprocessable { message: String, fields: Vec<(String, String)> },
+    #[error("request bodies must be JSON (Content-Type: application/json)")]
+    NotJson,
+    /// A known API path asked with a method it does not answer; `allow` lists those it does.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed { allow: String },
     #[error("the form has expired or did not come from this site")]
     CsrfRejected,
     #[error("page not found")]
@@ -70,6 +93,14 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::LoginRequired { .. } | Self::InvalidToken => "invalid_token",
             Self::Forbidden => "forbidden",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDeactivated => "account_deactivated",
+            Self::EmailUnverified => "email_unverified",
+            Self::InvalidGrant => "invalid_grant",
+            Self::Conflict(_) => "conflict",
+            Self::Unprocessable { .. } => "unprocessable_entity",
+            Self::NotJson => "unsupported_media_type",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
@@ -90,6 +121,8 @@ impl AppError {
                 "Too many attempts. Please wait {} and try again. Forgotten your password? You can reset it.",
                 human_duration(*retry_after_secs)
             ),
+            Self::Conflict(sentence) => sentence.clone(),
+            Self::Unprocessable { message, .. } => message.clone(),
             other => capitalised(&other.to_string()),
         }
     }
@@ -104,6 +137,8 @@ struct Unrendered {
     offer_reset: bool,
     /// Unavailable or unexpected: the page must not depend on the database.
     bare: bool,
+    /// What was wrong with each field of an API body (422).
+    fields: Option<Vec<(String, String)>>,
 }
 
 impl ResponseError for AppError {
@@ -111,11 +146,16 @@ impl ResponseError for AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::InvalidToken | Self::InvalidCredentials | Self::InvalidGrant => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfRejected | Self::AccountDeactivated | Self::EmailUnverified => {
+                StatusCode::FORBIDDEN
+            }
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -137,6 +177,9 @@ impl ResponseError for AppError {
         if let Self::TooManyRequests { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, *retry_after_secs));
         }
+        if let Self::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
         if let Self::InvalidToken = self {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
         }
@@ -146,6 +189,10 @@ impl ResponseError for AppError {
             message: self.message(),
             offer_reset: matches!(self, Self::TooManyRequests { .. }),
             bare: matches!(self, Self::Unavailable | Self::Unexpected(_)),
+            fields: match self {
+                Self::Unprocessable { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
         });
         response
     }
@@ -180,7 +227,10 @@ pub async fn render_errors(
     let (request, response) = res.into_parts();
     let status = response.status();
     let mut rendered = if is_api(request.path()) {
-        let body = serde_json::json!({ "error": error.code, "message": error.message });
+        let mut body = serde_json::json!({ "error": error.code, "message": error.message });
+        if let Some(fields) = error.fields {
+            body["fields"] = fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        }
         HttpResponse::build(status).json(body)
     } else {
         let chrome = match error.bare {

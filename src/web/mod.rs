@@ -1,6 +1,8 @@
 //! The HTTP side's building blocks: extractors, the session cookie, CSRF, headers, logging.
 
+pub mod api_json;
 pub mod auth;
+pub mod bearer;
 pub mod client;
 pub mod csrf;
 pub mod error;

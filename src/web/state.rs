@@ -1,6 +1,7 @@
 //! `AppState`: everything handlers share, injected as `web::Data`, never global.
 
 use crate::accounts::PasswordHasher;
+use crate::accounts::signing_keys::Keyring;
 use crate::auth_providers::Providers;
 use crate::config::Settings;
 use crate::db::Db;
@@ -14,4 +15,6 @@ pub struct AppState {
     pub outbox: Outbox,
     /// The identity providers, their HTTP client and discovery caches.
     pub providers: std::sync::Arc<Providers>,
+    /// The access-token signing keys.
+    pub keyring: Keyring,
 }

@@ -82,6 +82,7 @@ impl TestApp {
             limits: Default::default(),
             outbox: OutboxSettings::default(),
             auth_providers: Vec::new(),
+            api: Default::default(),
             metrics_addr: None,
             shutdown_drain: Duration::ZERO,
             email_verification: Default::default(),

@@ -9,6 +9,7 @@ mod accessibility;
 mod account_sessions;
 mod admin;
 mod admin_reset;
+mod api;
 mod audit;
 mod browser;
 mod cli;

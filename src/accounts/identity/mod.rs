@@ -156,7 +156,7 @@ pub(crate) fn start_for(
         Some((version, true)) => {
             let proof = Proof { user, credentials_version: version, require_verified_email };
             match sessions::start(conn, proof, SessionKind::Browser { remember: false }, client, db::now()) {
-                Ok(token) => Ok(Outcome::LoggedIn { user, token }),
+                Ok(started) => Ok(Outcome::LoggedIn { user, token: started.token }),
                 Err(StartError::CredentialsChanged) => Ok(Outcome::Deactivated),
                 Err(StartError::EmailUnverified) => Ok(Outcome::EmailUnverified),
                 Err(StartError::Db(e)) => Err(e),

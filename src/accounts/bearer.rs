@@ -1,0 +1,74 @@
+//! Who a bearer token on the API stands for: an access token of a live API login, or a
+//! personal access token; checked against the database on every request, so revocation,
+//! deactivation and role changes apply at once.
+
+use super::access_tokens;
+use super::personal_tokens::{self, PREFIX, Scope};
+use super::sessions::SessionKind;
+use super::signing_keys::Keyring;
+use crate::db::{self, Db, DbError};
+use crate::domain::{Role, SessionRecordId, UserId};
+use chrono::TimeDelta;
+
+/// Last-seen of an API login is written at most this often.
+const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(1);
+
+#[derive(Debug, Clone)]
+pub struct ApiIdentity {
+    pub user_id: UserId,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// An access token of this API login (a `sessions` row of kind API).
+    Login(SessionRecordId),
+    /// A personal access token.
+    PersonalToken { id: i64, scope: Scope },
+}
+
+pub async fn resolve(
+    db: &Db,
+    keyring: &Keyring,
+    issuer: &str,
+    raw: &str,
+) -> Result<Option<ApiIdentity>, DbError> {
+    if raw.starts_with(PREFIX) {
+        let raw = raw.to_owned();
+        return db
+            .run(move |conn| {
+                let found = personal_tokens::resolve(conn, &raw, db::now())?;
+                Ok(found.map(|t| ApiIdentity {
+                    user_id: t.user,
+                    username: t.username,
+                    email: t.email,
+                    roles: db::users::parse_roles(t.role_names.iter().map(String::as_str)),
+                    via: Via::PersonalToken { id: t.token_id, scope: t.scope },
+                }))
+            })
+            .await;
+    }
+    let Some(verified) = access_tokens::verify(db, keyring, issuer, raw).await? else { return Ok(None) };
+    db.run(move |conn| {
+        let now = db::now();
+        let found = db::sessions::find_by_id_with_account(conn, verified.session, SessionKind::API, now)?;
+        let Some(found) = found.filter(|f| f.account.is_active && f.session.user_id == verified.user.0)
+        else {
+            return Ok(None);
+        };
+        if now - found.session.last_seen_at >= TOUCH_INTERVAL {
+            db::sessions::touch(conn, verified.session, now)?;
+        }
+        Ok(Some(ApiIdentity {
+            user_id: verified.user,
+            username: found.account.username,
+            email: found.account.email,
+            roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
+            via: Via::Login(verified.session),
+        }))
+    })
+    .await
+}
