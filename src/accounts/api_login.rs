@@ -8,6 +8,7 @@ use super::login::{self, LoginError, LoginRequest};
 use super::sessions::SessionKind;
 use super::signing_keys::Keyring;
 use super::token::SecretToken;
+use super::two_factor::sign_in::{self, CodeError, CodeRequest};
 use super::{ClientInfo, PasswordHasher};
 use crate::config::{ApiSettings, Limits};
 use crate::db::{self, Db, DbError};
@@ -61,7 +62,27 @@ pub async fn login(
 ) -> Result<TokenPair, LoginError> {
     let kind = SessionKind::Api { lifetime: issuer.settings.refresh_token_ttl };
     let logged_in = login::login(db, hasher, limits, request, kind).await?;
-    let session = logged_in.session_id;
+    issue(db, issuer, logged_in.session_id).await
+}
+
+/// Finishes an API login held for its second factor (`mfa_token`): the code, through the
+/// same pending sign-in as the login form's, then the login's first token pair.
+pub async fn finish_mfa(
+    db: &Db,
+    issuer: &Issuer<'_>,
+    check: (&crate::crypto::Sealer, &crate::mail::Outbox),
+    mfa_token: SecretToken,
+    code: String,
+    client: ClientInfo,
+) -> Result<TokenPair, CodeError> {
+    let api = Some(issuer.settings.refresh_token_ttl);
+    let request = CodeRequest { pending: mfa_token, code, remember_device: false, client, api };
+    let done = sign_in::complete(db, check.0, check.1, request).await?;
+    issue(db, issuer, done.session_id).await.map_err(|e| CodeError::Unexpected(e.into()))
+}
+
+/// The first token pair of the login whose session row is `session`.
+async fn issue(db: &Db, issuer: &Issuer<'_>, session: SessionRecordId) -> Result<TokenPair, LoginError> {
     let refresh = SecretToken::generate();
     let digest = refresh.digest();
     let live = db

@@ -6,6 +6,7 @@ use super::audit::{self, Action, Event};
 use super::sessions::{self, Proof, SessionKind, StartError, Started};
 use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
+use super::two_factor::sign_in::{self as second_factor, SecondStep};
 use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::users::Credentials;
@@ -28,6 +29,10 @@ pub enum LoginError {
     /// Too many recent failures for this account or from this address.
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
+    /// The right password for an account with 2FA on: no session yet, a pending sign-in
+    /// that a code finishes (`two_factor::sign_in::complete`).
+    #[error("a second factor is required")]
+    SecondFactorRequired { pending: SecretToken },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -54,6 +59,8 @@ pub struct LoginRequest<'a> {
     pub identifier: &'a str,
     pub password: PlainPassword,
     pub client: ClientInfo,
+    /// What a second step, if the account has one, needs from this first one.
+    pub second_step: SecondStep,
     /// Refuse an account whose address is not confirmed (`EMAIL_VERIFICATION=required`).
     pub require_verified_email: bool,
 }
@@ -71,6 +78,7 @@ pub struct PasswordVerified {
     account_ip: Bucket,
     /// The password hashed again at the configured cost, when the stored hash is older.
     rehashed: Option<String>,
+    second_step: SecondStep,
 }
 
 /// Checks the password and starts a session of `kind`.
@@ -122,7 +130,8 @@ pub async fn verify_password(
         credentials_version: credentials.credentials_version,
         require_verified_email: request.require_verified_email,
     };
-    Ok(PasswordVerified { proof, attempt, account_ip, rehashed })
+    let second_step = request.second_step;
+    Ok(PasswordVerified { proof, attempt, account_ip, rehashed, second_step })
 }
 
 /// Looks the name up and counts the attempt against its three buckets, in one step.
@@ -160,7 +169,8 @@ async fn admit(
 
 /// Turns a verified password into a session: the attempt is given back and this
 /// address's count for the account cleared (the owner got in from here), all in the
-/// transaction that starts the session.
+/// transaction that starts the session. An account with 2FA on gets no session here but
+/// a pending sign-in ([`LoginError::SecondFactorRequired`]), unless the browser is remembered.
 pub async fn start_session(
     db: &Db,
     verified: PasswordVerified,
@@ -170,13 +180,21 @@ pub async fn start_session(
     let (user, attempt, audit_client) = (verified.proof.user, verified.attempt.clone(), client.clone());
     let started = db
         .transaction::<_, StartError>(move |conn| {
-            let token = sessions::start(conn, verified.proof, kind, &client, db::now())?;
+            let proof = verified.proof;
+            let started = match second_factor::hold(conn, proof, kind, &verified.second_step)? {
+                None => Ok(sessions::start(conn, proof, kind, &client, db::now())?),
+                Some(pending) => {
+                    // No session yet, but the same lock and checks before the bookkeeping.
+                    sessions::check_current(conn, proof)?;
+                    Err(pending)
+                }
+            };
             if let Some(hash) = &verified.rehashed {
                 db::users::rehash_password(conn, user, hash)?;
             }
             throttle::give_back(conn, verified.attempt)?;
             throttle::clear(conn, &verified.account_ip)?;
-            Ok(token)
+            Ok(started)
         })
         .await;
     if let Err(StartError::EmailUnverified) = started {
@@ -185,7 +203,7 @@ pub async fn start_session(
             Failure { account: Some(user), reason: "email address not confirmed", give_back: Some(attempt) };
         record_failure(db, "", failure, audit_client).await?;
     }
-    Ok(started?)
+    started?.map_err(|pending| LoginError::SecondFactorRequired { pending })
 }
 
 struct Failure {

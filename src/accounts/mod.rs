@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 
 pub use hashing::PasswordHasher;
 

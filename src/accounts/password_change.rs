@@ -131,6 +131,7 @@ pub(super) fn store_new_password(
     let now = db::now();
     db::users::set_password_hash(conn, owner.id, hash, now)?;
     db::reset_tokens::delete_all_of(conn, owner.id)?;
+    db::sign_ins::forget_devices(conn, owner.id)?;
     let ended = match keep {
         Some(session) => db::sessions::delete_all_of_except(conn, owner.id, session)?,
         None => db::sessions::delete_all_of(conn, owner.id)?,

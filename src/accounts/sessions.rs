@@ -95,15 +95,7 @@ pub fn start(
     client: &ClientInfo,
     now: NaiveDateTime,
 ) -> Result<Started, StartError> {
-    match db::users::lock_credentials(conn, proof.user)? {
-        Some((version, true)) if version == proof.credentials_version => {}
-        _ => return Err(StartError::CredentialsChanged),
-    }
-    if proof.require_verified_email
-        && db::email_tokens::address_of(conn, proof.user)?.is_none_or(|a| a.verified_at.is_none())
-    {
-        return Err(StartError::EmailUnverified);
-    }
+    check_current(conn, proof)?;
     let (remember, absolute) = match kind {
         SessionKind::Browser { remember } => (remember, lifetime(remember).absolute),
         // An API login is never idle-expired before its end: its refreshes keep it used.
@@ -135,6 +127,21 @@ pub fn start(
 pub struct Started {
     pub token: SecretToken,
     pub id: SessionRecordId,
+}
+
+/// Locks the account and checks that the credentials `proof` relied on are still current,
+/// the account active and, when required, its address confirmed.
+pub fn check_current(conn: &mut db::Conn, proof: Proof) -> Result<(), StartError> {
+    match db::users::lock_credentials(conn, proof.user)? {
+        Some((version, true)) if version == proof.credentials_version => {}
+        _ => return Err(StartError::CredentialsChanged),
+    }
+    if proof.require_verified_email
+        && db::email_tokens::address_of(conn, proof.user)?.is_none_or(|a| a.verified_at.is_none())
+    {
+        return Err(StartError::EmailUnverified);
+    }
+    Ok(())
 }
 
 /// The identity behind a session token, or `None` when the session was ended, has

@@ -13,9 +13,11 @@ pub mod refresh_tokens;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod sign_ins;
 pub mod signing_keys;
 pub mod stats;
 pub mod throttle;
+pub mod two_factor;
 pub mod users;
 
 pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};

@@ -150,6 +150,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    two_factor (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+    }
+}
+
+diesel::table! {
+    pending_sign_ins (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        credentials_version -> BigInt,
+        require_verified -> Bool,
+        remember -> Bool,
+        api -> Bool,
+        next_path -> Nullable<Text>,
+        failures -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remembered_devices (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     identities (id) {
         id -> BigInt,
         provider -> Text,
@@ -189,16 +232,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(identities -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
-diesel::joinable!(identities -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    identities,
+    auth_pending,
+    identity_signups,
     users,
     roles,
     user_roles,
@@ -212,7 +258,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     personal_access_tokens,
     throttle_refusals,
-    identities,
-    auth_pending,
-    identity_signups,
+    two_factor,
+    recovery_codes,
+    pending_sign_ins,
+    remembered_devices,
 );

@@ -2,6 +2,7 @@
 
 use crate::accounts::login::{self, LoginError, LoginRequest};
 use crate::accounts::sessions::{self, SessionKind};
+use crate::accounts::two_factor::sign_in::SecondStep;
 use crate::domain::PlainPassword;
 use crate::telemetry;
 use crate::web::AppError;
@@ -74,6 +75,7 @@ pub async fn submit(
         identifier: &form.username,
         password: PlainPassword::new(&form.password),
         client: client_info(&req),
+        second_step: SecondStep { next: next.clone(), device: super::login_2fa::device(&req) },
         require_verified_email: state.settings.email_verification.is_required(),
     };
     let kind = SessionKind::Browser { remember };
@@ -88,6 +90,10 @@ pub async fn submit(
             telemetry::login("success");
             telemetry::session_started();
             return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
+        }
+        Err(LoginError::SecondFactorRequired { pending }) => {
+            super::login_2fa::hold(&req.get_session(), &pending)?;
+            return Ok(see_other("/login/2fa"));
         }
         Err(LoginError::InvalidCredentials) => INVALID_CREDENTIALS,
         Err(LoginError::Deactivated) => DEACTIVATED,

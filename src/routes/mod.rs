@@ -17,9 +17,11 @@ mod editor;
 mod health;
 mod home;
 mod login;
+mod login_2fa;
 mod not_found;
 mod password_reset;
 mod register;
+pub(crate) mod two_factor;
 mod verify_email;
 
 use actix_web::web;
@@ -34,6 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register::submit))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
+        .route("/login/2fa", web::get().to(login_2fa::form))
+        .route("/login/2fa", web::post().to(login_2fa::submit))
         .route("/logout", web::post().to(login::logout))
         .route("/auth/complete", web::get().to(auth_complete::form))
         .route("/auth/complete", web::post().to(auth_complete::submit))
@@ -49,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/role", web::post().to(admin::actions::set_role))
         .route("/admin/users/{id}/revoke-sessions", web::post().to(admin::actions::revoke_sessions))
         .route("/admin/users/{id}/send-reset", web::post().to(admin::actions::send_reset))
+        .route("/admin/users/{id}/reset-2fa", web::post().to(admin::actions::reset_two_factor))
         .route("/admin/users/{id}/delete", web::post().to(admin::actions::delete))
         .route("/admin/audit", web::get().to(admin::audit::show))
         .route("/admin/audit.csv", web::get().to(admin::audit_csv::export))
@@ -58,6 +63,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/connections/{name}/disconnect", web::post().to(account_connections::disconnect))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
+        .route("/account/2fa", web::get().to(two_factor::show))
+        .route("/account/2fa/totp/setup", web::post().to(two_factor::setup))
+        .route("/account/2fa/totp/confirm", web::post().to(two_factor::confirm))
+        .route("/account/2fa/recovery-codes", web::post().to(two_factor::regenerate))
+        .route("/account/2fa/disable", web::post().to(two_factor::disable))
         .route("/account/email", web::get().to(account_email::form))
         .route("/account/email", web::post().to(account_email::submit))
         .route("/account/email/confirm/{token}", web::get().to(account_email::confirm_form))

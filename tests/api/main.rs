@@ -37,3 +37,4 @@ mod sqlite;
 mod throttle_races;
 mod throttling;
 mod tls;
+mod two_factor;

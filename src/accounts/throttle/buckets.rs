@@ -27,6 +27,12 @@ impl Bucket {
         Self(format!("{}ip:{}", account_part(account, typed), network(ip)))
     }
 
+    /// Wrong second-factor codes for one account, from anywhere: a stolen password gets
+    /// a handful of guesses at the code, however many pending sign-ins it opens.
+    pub fn second_factor(account: UserId) -> Self {
+        Self(format!("second-factor:{account}"))
+    }
+
     pub fn register_ip(ip: &str) -> Self {
         Self(format!("register-ip:{}", network(ip)))
     }

@@ -121,6 +121,22 @@ pub async fn send_reset(action: Action) -> Result<HttpResponse, AppError> {
     Ok(see_other(&back_to(&action.form.return_to)))
 }
 
+/// Turns the account's second factor off (audited, the owner emailed).
+pub async fn reset_two_factor(action: Action) -> Result<HttpResponse, AppError> {
+    use crate::accounts::two_factor::admin_reset::{Reset, reset_by_admin};
+    let (db, outbox) = (&action.state.db, &action.state.outbox);
+    match reset_by_admin(db, outbox, action.actor, action.target, action.client.clone()).await? {
+        Reset::Done { username } => {
+            FlashMessage::success(format!("Two-factor authentication of {username} is off.")).send()
+        }
+        Reset::WasOff { username } => {
+            FlashMessage::info(format!("{username} had no two-factor authentication.")).send()
+        }
+        Reset::NoSuchAccount => return Err(AppError::NotFound),
+    }
+    Ok(see_other(&back_to(&action.form.return_to)))
+}
+
 pub const RESET_SENT: &str = "A password-reset link is on its way to the account's email address.";
 pub const RESET_TOO_SOON: &str = "No new email: a reset link went to this account less than a minute ago.";
 pub const RESET_INACTIVE: &str = "No email sent: the account is deactivated. Reactivate it first.";

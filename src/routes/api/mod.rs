@@ -31,6 +31,7 @@ where
 {
     scope
         .service(auth::login)
+        .service(auth::mfa)
         .service(auth::refresh)
         .service(auth::logout)
         .service(me::me)

@@ -26,6 +26,15 @@ pub struct LoginBody {
     pub password: String,
 }
 
+/// The second step of an API login that answered `mfa_required`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaBody {
+    pub mfa_token: String,
+    /// A TOTP code or a recovery code.
+    pub code: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {

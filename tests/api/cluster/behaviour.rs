@@ -1,5 +1,6 @@
 //! Two instances behind HAProxy act as one: logins, logouts, revocations, throttle
-//! counts, reset links and role changes are the same on both.
+//! counts, reset links, role changes and API logins (refresh-token reuse, logout) are
+//! the same on both.
 
 use super::Cluster;
 use super::metrics::{NEW_PASSWORD, reset_password};
@@ -18,6 +19,7 @@ async fn two_instances_behind_haproxy_behave_as_one() {
     the_throttle_count_is_shared(&cluster).await;
     a_reset_link_is_emailed_once_and_works_once(&cluster).await;
     a_role_change_applies_at_once_on_the_other_instance(&cluster).await;
+    an_api_login_is_one_login_on_both_instances(&cluster).await;
 }
 
 async fn login_dashboard_and_logout(cluster: &Cluster) {
@@ -130,4 +132,43 @@ async fn a_role_change_applies_at_once_on_the_other_instance(cluster: &Cluster) 
 async fn with_cookie(base: &str, path: &str, cookie: &str) -> reqwest::Response {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     client.get(format!("{base}{path}")).header("cookie", cookie).send().await.unwrap()
+}
+
+/// A refresh token spent on one instance is reuse on the other (the whole login ends),
+/// and an API logout on one instance ends the access token on the other.
+async fn an_api_login_is_one_login_on_both_instances(cluster: &Cluster) {
+    cluster.logged_in("api_user").await;
+    let client = reqwest::Client::new();
+    let on = |n: usize, path: &str| format!("{}{path}", cluster.instances[n].base());
+    let post = async |n: usize, path: &str, body: serde_json::Value| {
+        client.post(on(n, path)).json(&body).send().await.unwrap()
+    };
+    let me = async |n: usize, token: &str| {
+        client.get(on(n, "/api/v1/me")).bearer_auth(token).send().await.unwrap().status()
+    };
+    let credentials = serde_json::json!({ "username": "api_user", "password": PASSWORD });
+    let login: serde_json::Value =
+        post(0, "/api/v1/auth/login", credentials.clone()).await.json().await.unwrap();
+    let first = login["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = post(0, "/api/v1/auth/refresh", serde_json::json!({ "refresh_token": first })).await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    let pair: serde_json::Value = refreshed.json().await.unwrap();
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(1, &access).await, StatusCode::OK, "instance 1 takes instance 0's token");
+    let reused = post(1, "/api/v1/auth/refresh", serde_json::json!({ "refresh_token": first })).await;
+    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(reused.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
+    for n in 0..2 {
+        assert_eq!(
+            me(n, &access).await,
+            StatusCode::UNAUTHORIZED,
+            "the reused login's token on instance {n}"
+        );
+    }
+
+    let login: serde_json::Value = post(1, "/api/v1/auth/login", credentials).await.json().await.unwrap();
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let logout = client.post(on(0, "/api/v1/auth/logout")).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me(1, &access).await, StatusCode::UNAUTHORIZED, "logged out on 0, dead on 1");
 }

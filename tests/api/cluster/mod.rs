@@ -3,10 +3,8 @@
 //! on `/readyz`, `TRUSTED_PROXIES` set to the proxy. Checks that need a given instance go
 //! to it directly; the rest go through the proxy, landing wherever it sends them.
 //!
-//! Checks that join this file when their capabilities land (issue 15, point 1):
-//! - with the JSON API: a refresh token spent on one instance and presented again on the
-//!   other is detected as reuse (401 `invalid_grant`, the login's tokens revoked), and an
-//!   API logout on one instance ends the access token on the other;
+//! The JSON API's cross-instance checks (refresh-token reuse, logout) are in
+//! `behaviour.rs`. Checks that join when their capabilities land (issue 15, point 1):
 //! - with two-factor authentication: a TOTP code accepted on one instance is refused on
 //!   the other, and a recovery code works once across both.
 
