@@ -1,6 +1,7 @@
 //! gatehouse: user accounts for a server-rendered web app.
 
 pub mod accounts;
+pub mod auth_providers;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -37,7 +37,7 @@ pub fn promote_or_create(
     }
     let hash = bcrypt::hash(password.plain().as_bytes(), cost).context("hashing the password")?;
     conn.transaction::<_, DbError, _>(|conn| {
-        let id = create_account(conn, username, email, &hash, Role::Admin, true)?;
+        let id = create_account(conn, username, email, Some(&hash), Role::Admin, true)?;
         db::email_tokens::mark_verified(conn, id, email.as_str(), db::now())?; // the operator vouches for it
         let event = Event {
             action: Action::AccountCreated,

@@ -106,7 +106,7 @@ pub async fn verify_password(
 ) -> Result<PasswordVerified, LoginError> {
     let (credentials, attempt, account_ip) =
         admit(db, limits, request.identifier, &request.client.ip).await?;
-    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let stored_hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let matched = hasher.verify(&request.password, stored_hash).await?;
     let known = credentials.as_ref().map(|c| UserId(c.id));
     let Some(credentials) = credentials.filter(|_| matched) else {
@@ -121,7 +121,7 @@ pub async fn verify_password(
         return Err(LoginError::Deactivated);
     }
     // The cost changed since this hash was made: redo it now, while we hold the password.
-    let rehashed = match hasher.needs_rehash(&credentials.password_hash) {
+    let rehashed = match credentials.password_hash.as_deref().is_some_and(|h| hasher.needs_rehash(h)) {
         true => Some(hasher.hash(&Password::already_verified(request.password)).await?),
         false => None,
     };

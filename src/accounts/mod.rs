@@ -12,6 +12,7 @@ pub mod email_change;
 pub mod email_verification;
 pub mod emails;
 pub mod hashing;
+pub mod identity;
 pub mod login;
 pub mod overview;
 pub mod password_change;
@@ -28,7 +29,7 @@ pub mod two_factor;
 
 pub use hashing::PasswordHasher;
 
-use crate::db::{Db, DbError};
+use crate::db::{self, Db, DbError};
 
 /// What the periodic sweep removed: expired sessions, stale throttle events, dead links.
 #[derive(Debug, Default)]
@@ -39,6 +40,8 @@ pub struct Swept {
     pub email_tokens: usize,
     /// Second steps never finished, and remembered devices past their 30 days.
     pub pending_sign_ins: usize,
+    /// Provider sign-ins never completed and sign-ups never confirmed.
+    pub auth_pending: usize,
 }
 
 /// Deletes rows that can no longer mean anything; run periodically by `serve`.
@@ -49,6 +52,9 @@ pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
         reset_tokens: db.run(password_reset::purge_expired).await?,
         email_tokens: db.run(email_verification::purge_expired).await?,
         pending_sign_ins: db.run(two_factor::sign_in::purge_expired).await?,
+        auth_pending: db
+            .run(|conn| db::auth_pending::delete_expired(conn, db::now()).map_err(DbError::from))
+            .await?,
     })
 }
 

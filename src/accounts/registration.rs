@@ -78,7 +78,7 @@ pub async fn register(
         .transaction::<_, anyhow::Error>({
             let (username, email, queue) = (username.clone(), email.clone(), outbox.clone());
             move |conn| {
-                let id = create_account(conn, &username, &email, &hash, Role::User, true)?;
+                let id = create_account(conn, &username, &email, Some(&hash), Role::User, true)?;
                 audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
                 email_verification::issue(conn, &queue, id, username.as_str(), email.as_str(), db::now())?;
                 Ok(id)
@@ -156,7 +156,7 @@ pub fn create_account(
     conn: &mut Conn,
     username: &Username,
     email: &Email,
-    password_hash: &str,
+    password_hash: Option<&str>,
     role: Role,
     active: bool,
 ) -> Result<UserId, DbError> {

@@ -41,7 +41,7 @@ pub fn seed(conn: &mut Conn, count: u32, password_hash: &str) -> anyhow::Result<
                 db::users::NewUser {
                     username,
                     email,
-                    password_hash,
+                    password_hash: Some(password_hash),
                     is_active: true,
                     created_at,
                     updated_at: created_at,

@@ -9,11 +9,13 @@ use std::time::Duration;
 mod api;
 mod email_verification;
 mod limits;
+mod providers;
 mod secret;
 
 pub use api::{ApiSettings, parse_duration};
 pub use email_verification::EmailVerification;
 pub use limits::{Limits, Policy, PolicyError};
+pub use providers::{ProviderKind, ProviderSettings};
 
 use secret::{MIN_SECRET_BYTES, check_secret, generated_secret_beside};
 
@@ -32,6 +34,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub limits: Limits,
     pub outbox: OutboxSettings,
+    /// Identity providers (`AUTH_PROVIDERS`), in the order listed.
+    pub auth_providers: Vec<ProviderSettings>,
     pub api: ApiSettings,
     /// Where `GET /metrics` is served; `None`: no metrics listener.
     pub metrics_addr: Option<SocketAddr>,
@@ -152,6 +156,7 @@ impl Settings {
             db_pool_size: 10,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
+            auth_providers: providers::providers(get)?,
             api: api::api_settings(get)?,
             metrics_addr: get("METRICS_ADDR").map(|raw| socket_addr("METRICS_ADDR", &raw)).transpose()?,
             shutdown_drain: shutdown_drain(get)?,

@@ -2,8 +2,10 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth_pending;
 mod connection;
 pub mod email_tokens;
+pub mod identities;
 mod migrations;
 pub mod outbox;
 pub mod personal_tokens;

@@ -6,7 +6,7 @@ diesel::table! {
         id -> BigInt,
         username -> Text,
         email -> Text,
-        password_hash -> Text,
+        password_hash -> Nullable<Text>,
         is_active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -192,6 +192,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    identities (id) {
+        id -> BigInt,
+        provider -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_pending (id) {
+        id -> BigInt,
+        state_hash -> Text,
+        browser_hash -> Text,
+        provider -> Text,
+        pkce_verifier -> Text,
+        nonce -> Text,
+        next_path -> Text,
+        link_user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identity_signups (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        provider -> Text,
+        subject -> Text,
+        email -> Text,
+        email_verified -> Bool,
+        username_hint -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(identities -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -201,6 +242,9 @@ diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    identities,
+    auth_pending,
+    identity_signups,
     users,
     roles,
     user_roles,

@@ -13,7 +13,8 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 #[derive(Queryable)]
 pub struct Credentials {
     pub id: i64,
-    pub password_hash: String,
+    /// `None`: an account signed up through a provider that has set no password yet.
+    pub password_hash: Option<String>,
     pub is_active: bool,
     pub credentials_version: i64,
 }
@@ -43,7 +44,7 @@ pub const PROFILE_COLUMNS: (
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub email: &'a str,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub is_active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -99,8 +100,9 @@ pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<Profile
     users::table.filter(users::email.eq(email)).select(PROFILE_COLUMNS).first(conn).optional()
 }
 
+/// The account's hash; `None` for an unknown account or one without a password.
 pub fn password_hash(conn: &mut Conn, id: UserId) -> QueryResult<Option<String>> {
-    users::table.find(id.0).select(users::password_hash).first(conn).optional()
+    users::table.find(id.0).select(users::password_hash).first(conn).optional().map(Option::flatten)
 }
 
 pub fn record_login(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QueryResult<()> {

@@ -28,6 +28,7 @@ struct LoginPage {
     /// Only ever a local path; carried from the query string to the form.
     next: Option<String>,
     error: Option<&'static str>,
+    providers: super::auth_pages::ButtonList,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +50,7 @@ fn local(next: Option<String>) -> Option<String> {
 }
 
 pub async fn form(
+    state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     FormPage(chrome): FormPage,
     query: web::Query<NextQuery>,
@@ -57,7 +59,8 @@ pub async fn form(
     if user.is_some() {
         return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
     }
-    render(&LoginPage { chrome, username: String::new(), remember: false, next, error: None })
+    let providers = super::auth_provider::buttons(&state);
+    render(&LoginPage { chrome, username: String::new(), remember: false, next, error: None, providers })
 }
 
 pub async fn submit(
@@ -106,7 +109,8 @@ pub async fn submit(
     tracing::info!(reason = error, "login failed");
     telemetry::login(if error == DEACTIVATED { "deactivated" } else { "invalid" });
     let username = form.username.chars().take(254).collect();
-    render(&LoginPage { chrome, username, remember, next, error: Some(error) })
+    let providers = super::auth_provider::buttons(&state);
+    render(&LoginPage { chrome, username, remember, next, error: Some(error), providers })
 }
 
 pub async fn logout(

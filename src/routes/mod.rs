@@ -1,5 +1,6 @@
 //! The route table, read top to bottom, with a 404 page for everything else.
 
+mod account_connections;
 mod account_email;
 mod account_password;
 mod account_sessions;
@@ -8,6 +9,9 @@ mod admin;
 mod admin_emails;
 pub mod api;
 mod assets;
+mod auth_complete;
+mod auth_pages;
+mod auth_provider;
 mod dashboard;
 mod editor;
 mod health;
@@ -35,6 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login/2fa", web::get().to(login_2fa::form))
         .route("/login/2fa", web::post().to(login_2fa::submit))
         .route("/logout", web::post().to(login::logout))
+        .route("/auth/complete", web::get().to(auth_complete::form))
+        .route("/auth/complete", web::post().to(auth_complete::submit))
+        .route("/auth/{name}", web::post().to(auth_provider::start))
+        .route("/auth/{name}/callback", web::get().to(auth_provider::callback))
         .route("/dashboard", web::get().to(dashboard::show))
         .route("/editor", web::get().to(editor::show))
         .route("/admin", web::get().to(admin::users::list))
@@ -51,6 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/audit.csv", web::get().to(admin::audit_csv::export))
         .route("/admin/emails", web::get().to(admin_emails::show))
         .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
+        .route("/account/connections", web::get().to(account_connections::show))
+        .route("/account/connections/{name}/disconnect", web::post().to(account_connections::disconnect))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
         .route("/account/2fa", web::get().to(two_factor::show))

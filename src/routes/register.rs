@@ -18,9 +18,14 @@ struct RegisterPage {
     username: String,
     email: String,
     errors: FieldErrors,
+    providers: super::auth_pages::ButtonList,
 }
 
-pub async fn form(MaybeUser(user): MaybeUser, FormPage(chrome): FormPage) -> Result<HttpResponse, AppError> {
+pub async fn form(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    FormPage(chrome): FormPage,
+) -> Result<HttpResponse, AppError> {
     if user.is_some() {
         return Ok(see_other("/dashboard"));
     }
@@ -29,6 +34,7 @@ pub async fn form(MaybeUser(user): MaybeUser, FormPage(chrome): FormPage) -> Res
         username: String::new(),
         email: String::new(),
         errors: FieldErrors::default(),
+        providers: super::auth_provider::buttons(&state),
     })
 }
 
@@ -56,7 +62,11 @@ pub async fn submit(
         }
         Err(RegistrationError::Invalid(errors)) => {
             crate::telemetry::registration("invalid");
-            render_status(&RegisterPage { chrome, username, email, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+            let providers = super::auth_provider::buttons(&state);
+            render_status(
+                &RegisterPage { chrome, username, email, errors, providers },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(RegistrationError::Throttled { retry_after_secs }) => {
             crate::telemetry::registration("throttled");

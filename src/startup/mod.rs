@@ -101,9 +101,15 @@ async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
 async fn app_state(settings: Settings, db: Db, outbox: Outbox) -> anyhow::Result<Data<AppState>> {
     let cost = settings.bcrypt_cost;
     let hasher = actix_web::web::block(move || PasswordHasher::new(cost)).await??;
+    let providers = std::sync::Arc::new(crate::auth_providers::Providers::new(&settings)?);
+    // Discovery failures at start are logged and retried in the background, never fatal.
+    tokio::spawn({
+        let providers = providers.clone();
+        async move { providers.warm_up().await }
+    });
     let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
     keyring.ensure(&db).await?;
-    Ok(Data::new(AppState { db, hasher, settings, outbox, keyring }))
+    Ok(Data::new(AppState { db, hasher, settings, outbox, keyring, providers }))
 }
 
 /// A server and the port it listens on.

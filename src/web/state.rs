@@ -2,6 +2,7 @@
 
 use crate::accounts::PasswordHasher;
 use crate::accounts::signing_keys::Keyring;
+use crate::auth_providers::Providers;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::Outbox;
@@ -12,6 +13,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Queues email in a use case's transaction and wakes the worker after it.
     pub outbox: Outbox,
+    /// The identity providers, their HTTP client and discovery caches.
+    pub providers: std::sync::Arc<Providers>,
     /// The access-token signing keys.
     pub keyring: Keyring,
 }

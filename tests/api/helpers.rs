@@ -81,6 +81,7 @@ impl TestApp {
             db_pool_size: 4,
             limits: Default::default(),
             outbox: OutboxSettings::default(),
+            auth_providers: Vec::new(),
             api: Default::default(),
             metrics_addr: None,
             shutdown_drain: Duration::ZERO,

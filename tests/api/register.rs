@@ -43,11 +43,12 @@ async fn the_account_is_stored_with_a_lower_case_email_a_bcrypt_hash_and_the_use
     let app = TestApp::spawn().await;
     app.browser.register("Alice_1", "Alice@Example.COM", PASSWORD).await;
     let mut conn = app.db();
-    let (name, email, hash, active): (String, String, String, bool) = users::table
+    let (name, email, hash, active): (String, String, Option<String>, bool) = users::table
         .select((users::username, users::email, users::password_hash, users::is_active))
         .first(&mut conn)
         .unwrap();
     assert_eq!((name.as_str(), email.as_str(), active), ("Alice_1", "alice@example.com", true));
+    let hash = hash.unwrap();
     assert!(hash.starts_with("$2") && !hash.contains(PASSWORD));
     let id = gatehouse::db::users::find_id_by_username(&mut conn, "alice_1").unwrap().unwrap();
     assert_eq!(gatehouse::db::users::roles_of(&mut conn, id).unwrap(), vec![gatehouse::domain::Role::User]);

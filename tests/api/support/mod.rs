@@ -1,4 +1,5 @@
 pub mod haproxy;
+pub mod mock_idp;
 pub mod nginx;
 pub mod postgres;
 pub mod smtp;
