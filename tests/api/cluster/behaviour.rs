@@ -1,6 +1,6 @@
 //! Two instances behind HAProxy act as one: logins, logouts, revocations, throttle
-//! counts, reset links, role changes and API logins (refresh-token reuse, logout) are
-//! the same on both.
+//! counts, reset links, role changes, API logins (refresh-token reuse, logout) and
+//! one-time codes are the same on both.
 
 use super::Cluster;
 use super::metrics::{NEW_PASSWORD, reset_password};
@@ -20,6 +20,7 @@ async fn two_instances_behind_haproxy_behave_as_one() {
     a_reset_link_is_emailed_once_and_works_once(&cluster).await;
     a_role_change_applies_at_once_on_the_other_instance(&cluster).await;
     an_api_login_is_one_login_on_both_instances(&cluster).await;
+    a_one_time_code_is_accepted_once_across_instances(&cluster).await;
 }
 
 async fn login_dashboard_and_logout(cluster: &Cluster) {
@@ -171,4 +172,24 @@ async fn an_api_login_is_one_login_on_both_instances(cluster: &Cluster) {
     let logout = client.post(on(0, "/api/v1/auth/logout")).bearer_auth(&access).send().await.unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_eq!(me(1, &access).await, StatusCode::UNAUTHORIZED, "logged out on 0, dead on 1");
+}
+
+/// A TOTP code used on one instance is refused on the other, and so is a recovery code.
+async fn a_one_time_code_is_accepted_once_across_instances(cluster: &Cluster) {
+    let owner = cluster.logged_in("otp_user").await;
+    let (phone, recovery) = crate::two_factor::enable(&owner).await;
+    let second_step = async |n: usize| {
+        let browser = cluster.direct(&cluster.browser(), n);
+        assert_eq!(location(&browser.login("otp_user", PASSWORD, false).await), "/login/2fa");
+        browser
+    };
+    let (on_a, on_b) = (second_step(0).await, second_step(1).await);
+    let code = phone.code(0);
+    assert_eq!(location(&crate::two_factor::send_code(&on_a, &code).await), "/dashboard");
+    let replayed = crate::two_factor::send_code(&on_b, &code).await;
+    assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY, "the code again, on the other instance");
+    let (on_a, on_b) = (second_step(0).await, second_step(1).await);
+    assert_eq!(location(&crate::two_factor::send_code(&on_b, &recovery[0]).await), "/dashboard");
+    let again = crate::two_factor::send_code(&on_a, &recovery[0]).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "the recovery code again");
 }

@@ -3,10 +3,7 @@
 //! on `/readyz`, `TRUSTED_PROXIES` set to the proxy. Checks that need a given instance go
 //! to it directly; the rest go through the proxy, landing wherever it sends them.
 //!
-//! The JSON API's cross-instance checks (refresh-token reuse, logout) are in
-//! `behaviour.rs`. Checks that join when their capabilities land (issue 15, point 1):
-//! - with two-factor authentication: a TOTP code accepted on one instance is refused on
-//!   the other, and a recovery code works once across both.
+//! The JSON API's and two-factor's cross-instance checks are in `behaviour.rs` too.
 
 mod behaviour;
 mod instance;
