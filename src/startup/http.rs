@@ -41,6 +41,7 @@ pub fn server(
             .wrap(from_fn(web::session::browser_session_cookies))
             .wrap(from_fn(web::headers::security_headers))
             .wrap(from_fn(web::request_log::log_requests))
+            .wrap(from_fn(web::readiness::close_connections_while_draining))
     })
     .disable_signals()
     .listen(listener)?;

@@ -21,7 +21,10 @@ async fn sigterm_makes_readyz_fail_at_once_while_pages_are_still_served_then_exi
     }
     // Draining, not refusing: pages and the liveness probe still answer.
     for path in ["/", "/login", "/healthz"] {
-        assert_eq!(get(path).await.unwrap().status(), StatusCode::OK, "{path} while draining");
+        let response = get(path).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path} while draining");
+        // No idle keep-alive connection is left for a proxy to reuse as the instance stops.
+        assert_eq!(response.headers()["connection"], "close", "{path} while draining");
     }
     let exit = instance.exited().await;
     assert!(exit.success(), "exited with {exit}:\n{}", instance.log());
