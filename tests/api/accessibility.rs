@@ -1,6 +1,6 @@
 //! Every admin page and the public pages, checked in headless Chromium with axe-core: no
 //! serious or critical violation, at phone width and at desktop width. With
-//! `GATEHOUSE_SCREENSHOTS=DIR` the run also saves the admin pages' screenshots there
+//! `GATEHOUSE_SCREENSHOTS=DIR` the run also saves the main pages' screenshots there
 //! (the README's are made with `GATEHOUSE_SCREENSHOTS=docs`).
 
 use crate::admin::id_of;
@@ -103,22 +103,34 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
     assert!(found.is_empty(), "axe found serious or critical violations:\n{}", found.join("\n"));
 }
 
-/// The new admin pages' screenshots at this width, when `GATEHOUSE_SCREENSHOTS` says where.
+/// The main pages' screenshots at this width, when `GATEHOUSE_SCREENSHOTS` says where:
+/// the logged-in pages and the admin's, then (logged out) the login and register forms.
 async fn screenshots(browser: &Client, base: &str, width: u32, account: i64) {
     let Some(dir) = std::env::var_os("GATEHOUSE_SCREENSHOTS").map(PathBuf::from) else { return };
     let dir = if dir.is_relative() { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir) } else { dir };
     std::fs::create_dir_all(&dir).unwrap();
     let pages = [
-        ("overview", "/admin/overview".to_owned()),
-        ("accounts", "/admin".to_owned()),
-        ("account", format!("/admin/users/{account}")),
-        ("audit", "/admin/audit".to_owned()),
+        ("dashboard", "/dashboard".to_owned()),
+        ("sessions", "/account/sessions".to_owned()),
+        ("two-factor", "/account/2fa".to_owned()),
+        ("tokens", "/account/tokens".to_owned()),
+        ("admin-overview", "/admin/overview".to_owned()),
+        ("admin-accounts", "/admin".to_owned()),
+        ("admin-account", format!("/admin/users/{account}")),
+        ("admin-audit", "/admin/audit".to_owned()),
     ];
-    for (name, path) in pages {
+    let shoot = async |name: &str, path: &str| {
         browser.set_window_size(width, if width < 600 { 1400 } else { 1000 }).await.unwrap();
         browser.goto(&format!("{base}{path}")).await.unwrap();
         let png = browser.screenshot().await.unwrap();
-        std::fs::write(dir.join(format!("admin-{name}-{width}.png")), png).unwrap();
+        std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+    };
+    for (name, path) in &pages {
+        shoot(name, path).await;
+    }
+    browser.delete_all_cookies().await.unwrap();
+    for (name, path) in [("login", "/login"), ("register", "/register")] {
+        shoot(name, path).await;
     }
 }
 
