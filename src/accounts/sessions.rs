@@ -120,6 +120,9 @@ pub fn start(
     db::users::record_login(conn, proof.user, now)?;
     let details = if let SessionKind::Api { .. } = kind { "via the API" } else { "" };
     audit::record(conn, &Event { details, ..Event::by(proof.user, Action::LoginSucceeded, client) })?;
+    // Counted here, on the one path every way in takes (password, second step, provider,
+    // API); a transaction that rolls back after this point is rare enough to ignore.
+    crate::telemetry::session_started();
     Ok(Started { token, id })
 }
 

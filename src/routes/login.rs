@@ -88,7 +88,6 @@ pub async fn submit(
             session::begin(&req, logged_in.user_id, &logged_in.token, remember)?;
             tracing::info!(user_id = %logged_in.user_id, remember, "login succeeded");
             telemetry::login("success");
-            telemetry::session_started();
             return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
         }
         Err(LoginError::SecondFactorRequired { pending }) => {
