@@ -39,11 +39,13 @@ pub enum Action {
     EmailChangeRefused,
     EmailChanged,
     EmailChangeReverted,
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 impl Action {
     /// Every action, for the audit log's filter.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Self::AccountCreated,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -60,6 +62,8 @@ impl Action {
         Self::AccountDeleted,
         Self::ResetSentByAdmin,
         Self::EmailRetried,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,8 @@ impl Action {
             Self::EmailChangeRefused => "email.change_refused",
             Self::EmailChanged => "email.changed",
             Self::EmailChangeReverted => "email.change_reverted",
+            Self::IdentityLinked => "identity.linked",
+            Self::IdentityUnlinked => "identity.unlinked",
         }
     }
 }

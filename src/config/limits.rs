@@ -24,6 +24,10 @@ pub struct Limits {
     pub register_ip: Policy,
     /// Password-reset requests from one IP (`LIMIT_RESET_IP`, 10/1h).
     pub reset_ip: Policy,
+    /// Provider callbacks from one IP that signed nobody in (`LIMIT_PROVIDER_IP`, 30/15m).
+    pub provider_ip: Policy,
+    /// Sign-ins through providers into one account, from anywhere (`LIMIT_PROVIDER_ACCOUNT`, 30/15m).
+    pub provider_account: Policy,
 }
 
 impl Default for Limits {
@@ -35,6 +39,8 @@ impl Default for Limits {
             login_account: policy(100, TimeDelta::hours(1)),
             register_ip: policy(10, TimeDelta::hours(1)),
             reset_ip: policy(10, TimeDelta::hours(1)),
+            provider_ip: policy(30, TimeDelta::minutes(15)),
+            provider_account: policy(30, TimeDelta::minutes(15)),
         }
     }
 }

@@ -201,6 +201,8 @@ fn limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
         ("LIMIT_LOGIN_ACCOUNT", &mut limits.login_account),
         ("LIMIT_REGISTER_IP", &mut limits.register_ip),
         ("LIMIT_RESET_IP", &mut limits.reset_ip),
+        ("LIMIT_PROVIDER_IP", &mut limits.provider_ip),
+        ("LIMIT_PROVIDER_ACCOUNT", &mut limits.provider_account),
     ] {
         if let Some(raw) = get(name) {
             *slot = Policy::parse(&raw).map_err(|e| ConfigError(format!("{name}: {e}")))?;

@@ -24,15 +24,19 @@ pub fn owner(conn: &mut Conn, provider: &str, subject: &str) -> QueryResult<Opti
         .map(|id| id.map(UserId))
 }
 
-pub fn insert(
+/// Links the identity to `user` unless an account has it already; whether it did. Under
+/// a race, PostgreSQL makes the loser wait for the winner's commit and then do nothing
+/// (SQLite's write transactions run one at a time), so the unique (provider, subject)
+/// index decides, and the caller reads who won with [`owner`].
+pub fn link(
     conn: &mut Conn,
     provider: &str,
     subject: &str,
     user: UserId,
     email: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(identities::table)
+) -> QueryResult<bool> {
+    let insert = diesel::insert_into(identities::table)
         .values((
             identities::provider.eq(provider),
             identities::subject.eq(subject),
@@ -40,8 +44,14 @@ pub fn insert(
             identities::email.eq(email),
             identities::created_at.eq(now),
         ))
-        .execute(conn)
-        .map(drop)
+        .on_conflict((identities::provider, identities::subject))
+        .do_nothing();
+    // Upserts don't go through the two-backend connection type.
+    let inserted = match conn {
+        Conn::Postgres(c) => insert.execute(c)?,
+        Conn::Sqlite(c) => insert.execute(c)?,
+    };
+    Ok(inserted == 1)
 }
 
 pub fn of(conn: &mut Conn, user: UserId) -> QueryResult<Vec<Linked>> {

@@ -2,9 +2,10 @@
 
 use super::auth_pages::{Refusal, refuse};
 use crate::accounts::identity::connections::{self, Disconnected};
+use crate::web::client::client_info;
 use crate::web::page::{Chrome, Page};
 use crate::web::{AppError, AppState, CsrfForm, CurrentUser, NoFields, render, see_other};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 
@@ -42,6 +43,7 @@ pub async fn show(
 }
 
 pub async fn disconnect(
+    req: HttpRequest,
     user: CurrentUser,
     Page(chrome): Page,
     state: web::Data<AppState>,
@@ -50,7 +52,7 @@ pub async fn disconnect(
 ) -> Result<HttpResponse, AppError> {
     let name = path.into_inner();
     let provider = state.providers.get(&name).ok_or(AppError::NotFound)?;
-    match connections::disconnect(&state.db, user.id, &name).await? {
+    match connections::disconnect(&state.db, user.id, &name, client_info(&req)).await? {
         Disconnected::Done => {
             tracing::info!(user_id = %user.id, provider = %name, "provider disconnected");
             FlashMessage::success(format!("{} is no longer connected.", provider.label)).send();

@@ -71,6 +71,7 @@ pub async fn submit(
     };
     match signup::complete(
         &state.db,
+        &state.settings.limits,
         &token,
         &form.username,
         state.settings.email_verification.is_required(),
@@ -103,6 +104,10 @@ pub async fn submit(
             render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(SignupError::Gone) => refuse(chrome, Refusal::NoSignup),
+        Err(SignupError::IdentityTaken) => refuse(chrome, Refusal::LinkedElsewhere),
+        Err(SignupError::Throttled { retry_after_secs }) => {
+            Err(AppError::TooManyRequests { retry_after_secs })
+        }
         Err(SignupError::EmailTaken) => {
             FlashMessage::error("An account with this email address already exists. Log in with your password, then connect the provider from your account's connections page.").send();
             Ok(see_other("/login"))

@@ -1,11 +1,12 @@
 //! `POST /auth/{name}` (off to the provider) and `GET /auth/{name}/callback` (back).
 
 use super::auth_pages::{ButtonList, Refusal, browser_secret, refuse};
-use crate::accounts::identity::{self, Outcome};
+use crate::accounts::identity::{self, Callback, Outcome, PendingSignIn, Rules, SignIn, Taken};
 use crate::accounts::sessions;
 use crate::auth_providers::ProviderError;
+use crate::config::ProviderSettings;
 use crate::web::client::client_info;
-use crate::web::page::Page;
+use crate::web::page::{Chrome, Page};
 use crate::web::{AppError, AppState, CsrfForm, MaybeUser, is_local_path, see_other, session};
 use actix_session::{Session, SessionExt};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -62,11 +63,14 @@ pub async fn callback(
     let provider = state.providers.get(&name).ok_or(AppError::NotFound)?.clone();
     let query = query.into_inner();
     let browser = browser_secret(&session)?;
-    let pending = match query.state.as_deref() {
-        Some(s) => identity::take(&state.db, &name, s, &browser).await?,
-        None => None,
+    let client = client_info(&req);
+    let callback =
+        Callback { provider: &name, state: query.state.as_deref(), browser: &browser, ip: &client.ip };
+    let pending = match identity::take(&state.db, state.settings.limits.provider_ip, callback).await? {
+        Taken::Found(pending) => pending,
+        Taken::Missing => return refuse(chrome, Refusal::BadState),
+        Taken::Throttled { retry_after_secs } => return Err(AppError::TooManyRequests { retry_after_secs }),
     };
-    let Some(pending) = pending else { return refuse(chrome, Refusal::BadState) };
     if query.error.is_some() {
         FlashMessage::error(format!("Signing in with {} was cancelled.", provider.label)).send();
         return Ok(see_other("/login"));
@@ -75,7 +79,8 @@ pub async fn callback(
         return refuse(chrome, Refusal::BadState);
     }
     let Some(code) = query.code else { return refuse(chrome, Refusal::BadState) };
-    let provided = match state.providers.complete(&name, code, pending.pkce_verifier, pending.nonce).await {
+    let PendingSignIn { pkce_verifier, nonce, next, link_to, attempt } = pending;
+    let provided = match state.providers.complete(&name, code, pkce_verifier, nonce).await {
         Ok(identity) => identity,
         Err(ProviderError::Refused(reason)) => {
             tracing::warn!(provider = %name, %reason, "provider sign-in refused");
@@ -83,24 +88,33 @@ pub async fn callback(
         }
         Err(e) => return Ok(unavailable(&provider.label, &e)),
     };
-    let outcome = identity::sign_in(
-        &state.db,
-        &provider,
-        provided,
-        pending.link_to,
-        state.settings.email_verification.is_required(),
-        client_info(&req),
-    )
-    .await?;
+    let rules = Rules {
+        require_verified_email: state.settings.email_verification.is_required(),
+        account_limit: state.settings.limits.provider_account,
+    };
+    let request = SignIn { link_to, attempt, rules, client };
+    let outcome = identity::sign_in(&state.db, &provider, provided, request).await?;
+    answer(&req, chrome, &state, &provider, &next, outcome).await
+}
+
+/// The callback's answer for what became of the identity.
+async fn answer(
+    req: &HttpRequest,
+    chrome: Chrome,
+    state: &AppState,
+    provider: &ProviderSettings,
+    next: &str,
+    outcome: Outcome,
+) -> Result<HttpResponse, AppError> {
     let label = &provider.label;
     Ok(match outcome {
         Outcome::LoggedIn { user, token } => {
             if let Some(previous) = session::token(&req.get_session()) {
                 sessions::end(&state.db, previous).await?;
             }
-            session::begin(&req, user, &token, false)?;
-            tracing::info!(user_id = %user, provider = %name, "provider login succeeded");
-            see_other(&pending.next)
+            session::begin(req, user, &token, false)?;
+            tracing::info!(user_id = %user, provider = %provider.name, "provider login succeeded");
+            see_other(next)
         }
         Outcome::SecondFactor { pending } => {
             crate::routes::login_2fa::hold(&req.get_session(), &pending)?;
@@ -111,10 +125,13 @@ pub async fn callback(
             see_other("/account/connections")
         }
         Outcome::LinkedElsewhere => return refuse(chrome, Refusal::LinkedElsewhere),
+        Outcome::Throttled { retry_after_secs } => {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
         Outcome::Deactivated => flash_login(crate::routes::login::DEACTIVATED.into()),
         Outcome::EmailUnverified => flash_login("Please confirm your email address first.".into()),
         Outcome::NeedsUsername { token } => {
-            session
+            req.get_session()
                 .insert(SIGNUP_KEY, token.expose())
                 .map_err(|e| anyhow::anyhow!("writing the session: {e}"))?;
             see_other("/auth/complete")

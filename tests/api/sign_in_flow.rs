@@ -22,14 +22,16 @@ pub fn provider(name: &str, kind: ProviderKind, trust_email: bool) -> ProviderSe
 
 /// An app with `mock` (OIDC) and `gh` (GitHub) both served by `idp`.
 pub async fn app_with(idp: &MockIdp, trust_email: bool) -> TestApp {
-    let (base, web) = (idp.base.clone(), idp.base.clone());
-    TestApp::spawn_with(move |s| {
-        s.auth_providers = vec![
-            provider("mock", ProviderKind::Oidc { issuer: base }, trust_email),
-            provider("gh", ProviderKind::Github { web: web.clone(), api: web }, trust_email),
-        ]
-    })
-    .await
+    TestApp::spawn_with(|s| s.auth_providers = providers(idp, trust_email)).await
+}
+
+/// `mock` (OIDC) and `gh` (GitHub), both served by `idp`.
+pub fn providers(idp: &MockIdp, trust_email: bool) -> Vec<ProviderSettings> {
+    let base = idp.base.clone();
+    vec![
+        provider("mock", ProviderKind::Oidc { issuer: base.clone() }, trust_email),
+        provider("gh", ProviderKind::Github { web: base.clone(), api: base }, trust_email),
+    ]
 }
 
 /// Presses "Continue with" on `page`, lets the mock answer, and returns the app's

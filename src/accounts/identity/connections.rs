@@ -1,6 +1,8 @@
 //! The connections page's use cases: the linked providers, and disconnecting one unless
 //! it is the account's last way to log in.
 
+use crate::accounts::ClientInfo;
+use crate::accounts::audit::{self, Action, Event};
 use crate::db::identities::Linked;
 use crate::db::{self, Db, DbError};
 use crate::domain::UserId;
@@ -18,19 +20,33 @@ pub enum Disconnected {
     LastWayIn,
 }
 
-/// Under the account's lock, so two disconnects at once cannot both leave it with none.
-pub async fn disconnect(db: &Db, user: UserId, provider: &str) -> Result<Disconnected, DbError> {
+/// Under the account's lock, so two disconnects at once cannot both leave it with none;
+/// audited in the same transaction.
+pub async fn disconnect(
+    db: &Db,
+    user: UserId,
+    provider: &str,
+    client: ClientInfo,
+) -> Result<Disconnected, DbError> {
     let provider = provider.to_owned();
     db.transaction(move |conn| {
         db::users::lock_credentials(conn, user)?;
         let linked = db::identities::of(conn, user)?;
-        if !linked.iter().any(|l| l.provider == provider) {
+        let Some(gone) = linked.iter().find(|l| l.provider == provider) else {
             return Ok(Disconnected::NotLinked);
-        }
-        if linked.len() == 1 && !db::identities::has_password(conn, user)? {
+        };
+        // What is left once every identity of this provider is gone.
+        let others = linked.iter().any(|l| l.provider != provider);
+        if !others && !db::identities::has_password(conn, user)? {
             return Ok(Disconnected::LastWayIn);
         }
         db::identities::delete(conn, user, &provider)?;
+        let event = Event {
+            subject: &provider,
+            details: &gone.email,
+            ..Event::by(user, Action::IdentityUnlinked, &client)
+        };
+        audit::record(conn, &event)?;
         Ok(Disconnected::Done)
     })
     .await

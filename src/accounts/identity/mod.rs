@@ -3,77 +3,23 @@
 //! (provider, subject), never by email.
 
 pub mod connections;
+mod pending;
 pub mod signup;
+
+pub use pending::{Callback, PENDING_LIFETIME, PendingSignIn, Taken, remember, take};
 
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
+use super::overview;
 use super::sessions::{self, Proof, SessionKind, StartError};
+use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
 use super::two_factor::sign_in::{self as second_factor, SecondStep};
-use crate::auth_providers::{Authorization, ProvidedIdentity};
-use crate::config::ProviderSettings;
-use crate::db::auth_pending::{Pending, Signup};
+use crate::auth_providers::ProvidedIdentity;
+use crate::config::{Policy, ProviderSettings};
+use crate::db::auth_pending::Signup;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::UserId;
-use chrono::TimeDelta;
-
-/// How long a sign-in may spend at the provider, and a new identity on `/auth/complete`.
-pub const PENDING_LIFETIME: TimeDelta = TimeDelta::minutes(10);
-
-/// What the callback needs back from the sign-in it completes.
-#[derive(Debug)]
-pub struct PendingSignIn {
-    pub pkce_verifier: String,
-    pub nonce: String,
-    pub next: String,
-    pub link_to: Option<UserId>,
-}
-
-/// Remembers a sign-in sent to `provider`, bound to the browser holding `browser`.
-pub async fn remember(
-    db: &Db,
-    provider: &str,
-    browser: &SecretToken,
-    auth: &Authorization,
-    next: &str,
-    link_to: Option<UserId>,
-) -> Result<(), DbError> {
-    let now = db::now();
-    let row = Pending {
-        state_hash: SecretToken::from_client(&auth.state).digest(),
-        browser_hash: browser.digest(),
-        provider: provider.to_owned(),
-        pkce_verifier: auth.pkce_verifier.clone(),
-        nonce: auth.nonce.clone(),
-        next_path: next.to_owned(),
-        link_user_id: link_to.map(|u| u.0),
-        created_at: now,
-        expires_at: now + PENDING_LIFETIME,
-    };
-    db.run(move |conn| db::auth_pending::insert(conn, &row).map_err(DbError::from)).await
-}
-
-/// Takes (single use) this browser's live sign-in with this `state`, if there is one.
-pub async fn take(
-    db: &Db,
-    provider: &str,
-    state: &str,
-    browser: &SecretToken,
-) -> Result<Option<PendingSignIn>, DbError> {
-    let (provider, state, browser) =
-        (provider.to_owned(), SecretToken::from_client(state).digest(), browser.digest());
-    let row = db
-        .run(move |conn| {
-            db::auth_pending::take(conn, &state, &browser, &provider, db::now()).map_err(DbError::from)
-        })
-        .await?;
-    Ok(row.map(|p| PendingSignIn {
-        pkce_verifier: p.pkce_verifier,
-        nonce: p.nonce,
-        next: p.next_path,
-        link_to: p.link_user_id.map(UserId),
-    }))
-}
 
 /// What became of a provider's identity.
 #[derive(Debug)]
@@ -101,6 +47,36 @@ pub enum Outcome {
     EmailInUse,
     /// No email from the provider, so no account can be made from it.
     NoEmail,
+    /// Too many sign-ins into this account lately (`LIMIT_PROVIDER_ACCOUNT`).
+    Throttled {
+        retry_after_secs: u64,
+    },
+}
+
+impl Outcome {
+    /// Whether the callback got somewhere, so its count against the address is given back.
+    fn succeeded(&self) -> bool {
+        matches!(
+            self,
+            Self::LoggedIn { .. } | Self::SecondFactor { .. } | Self::Linked | Self::NeedsUsername { .. }
+        )
+    }
+}
+
+/// What the deployment says about provider sign-ins.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub require_verified_email: bool,
+    /// `LIMIT_PROVIDER_ACCOUNT`.
+    pub account_limit: Policy,
+}
+
+/// A callback whose `state` was good, with what its sign-in was started for.
+pub struct SignIn {
+    pub link_to: Option<UserId>,
+    pub attempt: Attempt,
+    pub rules: Rules,
+    pub client: ClientInfo,
 }
 
 /// Applies the linking rules to `identity`, all in one transaction.
@@ -108,44 +84,80 @@ pub async fn sign_in(
     db: &Db,
     provider: &ProviderSettings,
     identity: ProvidedIdentity,
-    link_to: Option<UserId>,
-    require_verified_email: bool,
-    client: ClientInfo,
+    request: SignIn,
 ) -> Result<Outcome, DbError> {
     let (name, trust) = (provider.name.clone(), provider.trust_email);
     db.transaction(move |conn| {
-        let owner = db::identities::owner(conn, &name, &identity.subject)?;
-        let now = db::now();
-        match (link_to, owner) {
-            (Some(me), Some(owner)) => {
-                Ok(if me == owner { Outcome::Linked } else { Outcome::LinkedElsewhere })
-            }
-            (Some(me), None) => {
-                db::identities::insert(conn, &name, &identity.subject, me, &identity.display, now)?;
-                Ok(Outcome::Linked)
-            }
-            (None, Some(owner)) => start_for(conn, owner, &name, &client, require_verified_email),
-            (None, None) => {
-                let Some(email) = identity.email.clone() else { return Ok(Outcome::NoEmail) };
-                match db::identities::account_by_email(conn, &email)? {
-                    Some((owner, verified)) if trust && verified && identity.email_verified => {
-                        db::identities::insert(
-                            conn,
-                            &name,
-                            &identity.subject,
-                            owner,
-                            &identity.display,
-                            now,
-                        )?;
-                        start_for(conn, owner, &name, &client, require_verified_email)
-                    }
-                    Some(_) => Ok(Outcome::EmailInUse),
-                    None => new_signup(conn, &name, &identity, email),
-                }
-            }
+        let outcome = decide(conn, &name, trust, &identity, &request)?;
+        if outcome.succeeded() {
+            throttle::give_back(conn, request.attempt)?;
         }
+        Ok(outcome)
     })
     .await
+}
+
+fn decide(
+    conn: &mut Conn,
+    name: &str,
+    trust: bool,
+    identity: &ProvidedIdentity,
+    request: &SignIn,
+) -> Result<Outcome, DbError> {
+    if let Some(me) = request.link_to {
+        return link(conn, me, name, identity, &request.client);
+    }
+    if let Some(owner) = db::identities::owner(conn, name, &identity.subject)? {
+        return known(conn, owner, name, request);
+    }
+    let Some(email) = identity.email.clone() else { return Ok(Outcome::NoEmail) };
+    match db::identities::account_by_email(conn, &email)? {
+        Some((owner, verified)) if trust && verified && identity.email_verified => {
+            let owner = match link(conn, owner, name, identity, &request.client)? {
+                Outcome::Linked => owner,
+                // Linked a moment ago, by a callback racing this one: log in where it went.
+                _ => db::identities::owner(conn, name, &identity.subject)?.unwrap_or(owner),
+            };
+            known(conn, owner, name, request)
+        }
+        Some(_) => Ok(Outcome::EmailInUse),
+        None => new_signup(conn, name, identity, email),
+    }
+}
+
+/// Links the identity to `me`, audited, unless an account has it (under a race, the
+/// unique (provider, subject) index picks one winner; see `db::identities::link`).
+fn link(
+    conn: &mut Conn,
+    me: UserId,
+    name: &str,
+    identity: &ProvidedIdentity,
+    client: &ClientInfo,
+) -> Result<Outcome, DbError> {
+    if db::identities::link(conn, name, &identity.subject, me, &identity.display, db::now())? {
+        let event = Event {
+            subject: name,
+            details: &identity.display,
+            ..Event::by(me, Action::IdentityLinked, client)
+        };
+        audit::record(conn, &event)?;
+        return Ok(Outcome::Linked);
+    }
+    Ok(match db::identities::owner(conn, name, &identity.subject)? {
+        Some(owner) if owner == me => Outcome::Linked,
+        _ => Outcome::LinkedElsewhere,
+    })
+}
+
+/// A known identity: counted against its account, then the one session-start path.
+fn known(conn: &mut Conn, owner: UserId, name: &str, request: &SignIn) -> Result<Outcome, DbError> {
+    let bucket = Bucket::provider_account(owner);
+    if let Err(refused) = throttle::admit(conn, &[(&bucket, request.rules.account_limit)], db::now())? {
+        overview::count_refusal(conn)?;
+        tracing::info!(retry_after_secs = refused.retry_after_secs, "provider sign-in throttled");
+        return Ok(Outcome::Throttled { retry_after_secs: refused.retry_after_secs });
+    }
+    start_for(conn, owner, name, &request.client, request.rules.require_verified_email)
 }
 
 /// A session for `user` through the one session-start path, with the credentials version

@@ -5,7 +5,9 @@ use super::{Outcome, start_for};
 use crate::accounts::ClientInfo;
 use crate::accounts::audit::{self, Action, Event};
 use crate::accounts::registration::{USERNAME_TAKEN, create_account};
+use crate::accounts::throttle::{self, Bucket};
 use crate::accounts::token::SecretToken;
+use crate::config::Limits;
 use crate::db::{self, Db, DbError};
 use crate::domain::{Email, Role, Username};
 
@@ -36,6 +38,12 @@ pub enum SignupError {
     /// The email was registered by someone else meanwhile.
     #[error("the email is taken")]
     EmailTaken,
+    /// The identity was linked to an account meanwhile (another tab's sign-up, a connect).
+    #[error("the identity is linked already")]
+    IdentityTaken,
+    /// Too many registrations from this address (`LIMIT_REGISTER_IP`, as on `/register`).
+    #[error("too many registrations from this address")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -47,14 +55,23 @@ impl From<diesel::result::Error> for SignupError {
 }
 
 /// Creates the account, links the identity and starts the session, in one transaction
-/// that also uses up the sign-up.
+/// that also uses up the sign-up. Every attempt counts against the address's
+/// registrations first, valid or not, exactly as on `/register`.
 pub async fn complete(
     db: &Db,
+    limits: &Limits,
     token: &SecretToken,
     username: &str,
     require_verified_email: bool,
     client: ClientInfo,
 ) -> Result<Outcome, SignupError> {
+    let (bucket, policy) = (Bucket::register_ip(&client.ip), limits.register_ip);
+    let admitted = db
+        .transaction::<_, DbError>(move |conn| throttle::admit(conn, &[(&bucket, policy)], db::now()))
+        .await?;
+    if let Err(refused) = admitted {
+        return Err(SignupError::Throttled { retry_after_secs: refused.retry_after_secs });
+    }
     let username = Username::parse(username).map_err(|e| SignupError::Username(e.to_string()))?;
     let digest = token.digest();
     let result = db
@@ -72,8 +89,16 @@ pub async fn complete(
             if signup.email_verified {
                 db::email_tokens::mark_verified(conn, id, email.as_str(), now)?;
             }
-            db::identities::insert(conn, &signup.provider, &signup.subject, id, email.as_str(), now)?;
+            if !db::identities::link(conn, &signup.provider, &signup.subject, id, email.as_str(), now)? {
+                return Err(SignupError::IdentityTaken);
+            }
             audit::record(conn, &Event::by(id, Action::AccountCreated, &client))?;
+            let linked = Event {
+                subject: &signup.provider,
+                details: email.as_str(),
+                ..Event::by(id, Action::IdentityLinked, &client)
+            };
+            audit::record(conn, &linked)?;
             Ok(start_for(conn, id, &signup.provider, &client, require_verified_email)?)
         })
         .await;

@@ -46,6 +46,18 @@ impl Bucket {
         Self(format!("verify-ip:{}", network(ip)))
     }
 
+    /// Callbacks from identity providers to one address, counted before the `state` is
+    /// looked up or the provider asked anything; one that signs in is given back.
+    pub fn provider_ip(ip: &str) -> Self {
+        Self(format!("provider-ip:{}", network(ip)))
+    }
+
+    /// Sign-ins through any provider into one account, from anywhere, each one counted:
+    /// a provider proves who, so what this bounds is how fast one identity mints sessions.
+    pub fn provider_account(account: UserId) -> Self {
+        Self(format!("{}provider", Bucket::account_prefix(account)))
+    }
+
     /// What every bucket of one account's logins starts with, to clear them all at once.
     pub fn account_prefix(account: UserId) -> String {
         format!("login-account:{account}/")
@@ -108,6 +120,8 @@ mod tests {
         let prefix = Bucket::account_prefix(account);
         assert!(Bucket::login_account(Some(account), "x").as_str().starts_with(&prefix));
         assert!(Bucket::login_account_ip(Some(account), "x", "::1").as_str().starts_with(&prefix));
+        assert!(Bucket::provider_account(account).as_str().starts_with(&prefix));
+        assert_ne!(Bucket::provider_account(account), Bucket::login_account(Some(account), ""));
         assert_eq!(Bucket::login_account(None, " Bob "), Bucket::login_account(None, "bob"));
     }
 }
