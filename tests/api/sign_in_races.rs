@@ -9,8 +9,11 @@ use diesel::prelude::*;
 use futures_util::future::join_all;
 use gatehouse::db::schema::{identities, sessions, users};
 use reqwest::StatusCode;
+use std::sync::mpsc;
 
 const BURST: usize = 8;
+/// Fewer than the app's 8 pooled connections: each waiting disconnect holds one.
+const DISCONNECTS: usize = 6;
 
 async fn statuses_and_locations(sends: Vec<reqwest::RequestBuilder>) -> Vec<(StatusCode, String)> {
     let answers = join_all(sends.into_iter().map(|s| s.send())).await;
@@ -64,6 +67,18 @@ async fn parallel_connects_of_one_identity_to_two_accounts_link_it_to_one() {
     assert_eq!(owners.len(), 1, "{owners:?}");
 }
 
+/// How many of the app database's backends wait for a lock.
+fn waiting_for_locks(app: &TestApp) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = "SELECT count(*) AS n FROM pg_stat_activity \
+        WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    diesel::sql_query(sql).get_result::<Count>(&mut app.db()).unwrap().n
+}
+
 #[tokio::test]
 async fn parallel_disconnects_of_both_providers_of_an_account_without_a_password_leave_one() {
     let idp = MockIdp::start().await;
@@ -76,14 +91,38 @@ async fn parallel_disconnects_of_both_providers_of_an_account_without_a_password
     let (gh, _) = sign_in(&browser, "gh", "/account/connections", &[("link", "1")]).await;
     assert_eq!(location(&gh), "/account/connections");
     let token = browser.csrf_token("/account/connections").await;
-    let sends = (0..BURST)
+
+    // The identities' rows are held while the burst arrives, so that every disconnect
+    // has read them before any may delete: only the account's lock can order them then.
+    let (locked_tx, locked) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let mut conn = app.db();
+    let holder = std::thread::spawn(move || {
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query("SELECT id FROM identities FOR UPDATE").execute(c)?;
+            locked_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+            Ok(())
+        })
+        .unwrap();
+    });
+    locked.recv().unwrap();
+    let sends: Vec<_> = (0..DISCONNECTS)
         .map(|i| {
             let name = if i % 2 == 0 { "mock" } else { "gh" };
             let action = browser.url(&format!("/account/connections/{name}/disconnect"));
             browser.client.post(action).form(&[("csrf_token", token.as_str())])
         })
         .collect();
-    let answers = statuses_and_locations(sends).await;
+    let burst = tokio::spawn(statuses_and_locations(sends));
+    crate::helpers::eventually("every disconnect waits for a lock", || {
+        waiting_for_locks(&app) == DISCONNECTS as i64
+    })
+    .await;
+    go.send(()).unwrap();
+    tokio::task::spawn_blocking(move || holder.join().unwrap()).await.unwrap();
+
+    let answers = burst.await.unwrap();
     no_server_error(&answers);
     let done = answers.iter().filter(|(s, _)| *s == StatusCode::SEE_OTHER).count();
     assert_eq!(done, 1, "{answers:?}");
