@@ -1,6 +1,7 @@
 //! Identity providers: one OIDC path and one GitHub path behind one interface. Knows the
 //! providers' HTTP, never ours; the accounts side sees only a [`ProvidedIdentity`].
 
+mod form_action;
 mod github;
 mod oidc;
 
@@ -48,6 +49,7 @@ pub struct Providers {
     list: Vec<Provider>,
     http: reqwest::Client,
     public_url: String,
+    form_targets: form_action::FormTargets,
 }
 
 struct Provider {
@@ -73,7 +75,19 @@ impl Providers {
                 settings: p.clone(),
             })
             .collect();
-        Ok(Self { list, http, public_url: settings.public_url.as_str().to_owned() })
+        let form_targets = form_action::FormTargets::default();
+        for provider in &settings.auth_providers {
+            match &provider.kind {
+                ProviderKind::Oidc { issuer } => form_targets.add(issuer),
+                ProviderKind::Github { web, .. } => form_targets.add(web),
+            }
+        }
+        Ok(Self { list, http, public_url: settings.public_url.as_str().to_owned(), form_targets })
+    }
+
+    /// The origins the CSP's `form-action` must allow besides our own, space-separated.
+    pub fn form_action_sources(&self) -> String {
+        self.form_targets.sources()
     }
 
     pub fn all(&self) -> impl Iterator<Item = &ProviderSettings> {
@@ -100,7 +114,10 @@ impl Providers {
             let mut wait = Duration::from_secs(1);
             loop {
                 match discovery.metadata(&provider.settings, &self.http).await {
-                    Ok(_) => break,
+                    Ok(metadata) => {
+                        self.form_targets.add(metadata.authorization_endpoint().as_str());
+                        break;
+                    }
                     Err(e) => {
                         tracing::warn!(provider = %provider.settings.name, error = %e, "discovery failed; retrying");
                         tokio::time::sleep(wait).await;
@@ -118,6 +135,7 @@ impl Providers {
         match (&provider.settings.kind, &provider.discovery) {
             (ProviderKind::Oidc { .. }, Some(discovery)) => {
                 let metadata = discovery.metadata(&provider.settings, &self.http).await?;
+                self.form_targets.add(metadata.authorization_endpoint().as_str());
                 oidc::authorize(&provider.settings, metadata, redirect)
             }
             (ProviderKind::Github { web, .. }, _) => github::authorize(&provider.settings, web, redirect),

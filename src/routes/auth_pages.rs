@@ -21,8 +21,12 @@ pub fn browser_secret(session: &Session) -> Result<SecretToken, AppError> {
     Ok(fresh)
 }
 
-/// `(name, label)` of each provider, for the button partial.
-pub struct ButtonList(pub Vec<(String, String)>);
+/// `(name, label)` of each provider, for the button partial, and the `next` of the page
+/// the buttons are on, so a sign-in through a provider lands where a password login would.
+pub struct ButtonList {
+    pub list: Vec<(String, String)>,
+    pub next: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "auth_refused.html")]

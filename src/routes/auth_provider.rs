@@ -155,7 +155,8 @@ fn unavailable(label: &str, e: &ProviderError) -> HttpResponse {
     flash_login(format!("{label} could not be reached. Please try again in a moment."))
 }
 
-/// The "Continue with LABEL" buttons for `/login` and `/register`.
-pub fn buttons(state: &AppState) -> ButtonList {
-    ButtonList(state.providers.all().map(|p| (p.name.clone(), p.label.clone())).collect())
+/// The "Continue with LABEL" buttons for `/login` and `/register`, carrying `next` on.
+pub fn buttons(state: &AppState, next: Option<&str>) -> ButtonList {
+    let list = state.providers.all().map(|p| (p.name.clone(), p.label.clone())).collect();
+    ButtonList { list, next: next.map(str::to_owned) }
 }

@@ -59,7 +59,7 @@ pub async fn form(
     if user.is_some() {
         return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
     }
-    let providers = super::auth_provider::buttons(&state);
+    let providers = super::auth_provider::buttons(&state, next.as_deref());
     render(&LoginPage { chrome, username: String::new(), remember: false, next, error: None, providers })
 }
 
@@ -108,7 +108,7 @@ pub async fn submit(
     tracing::info!(reason = error, "login failed");
     telemetry::login(if error == DEACTIVATED { "deactivated" } else { "invalid" });
     let username = form.username.chars().take(254).collect();
-    let providers = super::auth_provider::buttons(&state);
+    let providers = super::auth_provider::buttons(&state, next.as_deref());
     render(&LoginPage { chrome, username, remember, next, error: Some(error), providers })
 }
 

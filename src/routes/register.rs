@@ -34,7 +34,7 @@ pub async fn form(
         username: String::new(),
         email: String::new(),
         errors: FieldErrors::default(),
-        providers: super::auth_provider::buttons(&state),
+        providers: super::auth_provider::buttons(&state, None),
     })
 }
 
@@ -62,7 +62,7 @@ pub async fn submit(
         }
         Err(RegistrationError::Invalid(errors)) => {
             crate::telemetry::registration("invalid");
-            let providers = super::auth_provider::buttons(&state);
+            let providers = super::auth_provider::buttons(&state, None);
             render_status(
                 &RegisterPage { chrome, username, email, errors, providers },
                 StatusCode::UNPROCESSABLE_ENTITY,

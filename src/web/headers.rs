@@ -13,9 +13,9 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let https = req
-        .app_data::<actix_web::web::Data<super::state::AppState>>()
-        .is_some_and(|state| state.settings.public_url.is_https());
+    let state = req.app_data::<actix_web::web::Data<super::state::AppState>>();
+    let https = state.is_some_and(|state| state.settings.public_url.is_https());
+    let providers = state.map(|state| state.providers.form_action_sources()).unwrap_or_default();
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
@@ -33,6 +33,13 @@ pub async fn security_headers(
     );
     if https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    if !providers.is_empty() {
+        // A provider's button posts here and is redirected on to the provider.
+        let csp = CSP.replace("form-action 'self'", &format!("form-action 'self' {providers}"));
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
     }
     Ok(res)
 }

@@ -32,6 +32,7 @@ mod register;
 mod sessions;
 mod sign_in_accounts;
 mod sign_in_audit;
+mod sign_in_browser;
 mod sign_in_flow;
 mod sign_in_limits;
 mod sign_in_passwordless;

@@ -99,6 +99,10 @@ async fn an_unknown_provider_is_404_and_the_buttons_show_on_login_and_register()
         );
         assert!(html.contains("Continue with gh Label"), "{page}");
     }
+    // Browsers hold the redirect after a form's submission to `form-action` too.
+    let csp =
+        app.browser.get("/login").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains(&format!("form-action 'self' {};", idp.base)), "{csp}");
     // Without CSRF: refused, nothing pending.
     assert_eq!(app.browser.post_form("/auth/mock", &[]).await.status(), StatusCode::FORBIDDEN);
 }
@@ -183,4 +187,21 @@ async fn the_code_exchange_sends_the_pkce_verifier_the_mock_checks() {
     let (ok, _) = sign_in(&app.browser(), "mock", "/login", &[]).await;
     assert_eq!(location(&ok), "/auth/complete");
     assert_eq!(idp.token_refusals(), 0);
+}
+
+#[tokio::test]
+async fn the_buttons_on_login_carry_next_on_to_the_provider_sign_in() {
+    let idp = MockIdp::start().await;
+    let app = app_with(&idp, false).await;
+    let (first, _) = sign_in(&app.browser, "mock", "/login", &[]).await;
+    assert_eq!(location(&first), "/auth/complete");
+    app.browser.submit("/auth/complete", "/auth/complete", &[("username", "ada")]).await;
+    let browser = app.browser();
+    let page = browser.get_html("/login?next=%2Faccount%2Fsessions").await;
+    let form = &page[page.find("action=\"/auth/mock\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    let next = crate::helpers::hidden_value(form, "next");
+    assert_eq!(next.as_deref(), Some("/account/sessions"), "{form}");
+    let (response, _) = sign_in(&browser, "mock", "/login", &[("next", next.as_deref().unwrap())]).await;
+    assert_eq!(location(&response), "/account/sessions");
 }

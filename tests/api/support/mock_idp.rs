@@ -33,6 +33,9 @@ pub struct Behaviour {
     pub expired: bool,
     /// Sign with a new key (`kid` k2) that the JWKS only lists once rotated.
     pub new_key: bool,
+    /// Answer the authorize request with a consent page whose link the person follows,
+    /// as a real provider does: the redirect back then starts on the provider's site.
+    pub consent_page: bool,
 }
 
 impl Default for Behaviour {
@@ -49,6 +52,7 @@ impl Default for Behaviour {
             bad_signature: false,
             expired: false,
             new_key: false,
+            consent_page: false,
         }
     }
 }
@@ -76,9 +80,15 @@ pub struct MockIdp {
 
 impl MockIdp {
     pub async fn start() -> Self {
+        Self::start_at("127.0.0.1").await
+    }
+
+    /// On another loopback address (`127.0.0.2`): another site than the app's, for a
+    /// browser, so its cookies' SameSite rules apply to the redirect back.
+    pub async fn start_at(ip: &str) -> Self {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+        let base = format!("http://{ip}:{}", listener.local_addr().unwrap().port());
         let state = web::Data::new((inner.clone(), base.clone()));
         let server = HttpServer::new(move || {
             App::new()
@@ -149,6 +159,14 @@ async fn jwks(state: State) -> HttpResponse {
 async fn authorize(state: State, query: web::Query<HashMap<String, String>>) -> HttpResponse {
     let query = query.into_inner();
     let mut inner = state.0.lock().unwrap();
+    if inner.behaviour.consent_page && !query.contains_key("approved") {
+        let mut approve = query.clone();
+        approve.insert("approved".into(), "1".into());
+        let href = format!("?{}", serde_urlencoded::to_string(&approve).unwrap()).replace('&', "&amp;");
+        let page =
+            format!("<!doctype html><title>Consent</title><a id=\"approve\" href=\"{href}\">Authorize</a>");
+        return HttpResponse::Ok().content_type("text/html").body(page);
+    }
     inner.authorize_queries.push(query.clone());
     let redirect = query.get("redirect_uri").cloned().unwrap_or_default();
     let st = query.get("state").cloned().unwrap_or_default();
