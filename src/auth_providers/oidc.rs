@@ -3,12 +3,31 @@
 
 use super::{Authorization, ProvidedIdentity, ProviderError, client_secret, token_error, unavailable};
 use crate::config::{ProviderKind, ProviderSettings};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdTokenVerifier, CoreJwsSigningAlgorithm as Alg,
+    CoreProviderMetadata,
+};
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
 use tokio::sync::RwLock;
+
+/// The ID token algorithms accepted, whatever the discovery document lists: asymmetric
+/// ones only, so no token signed with the client secret (which the provider holds too)
+/// or unsigned is ever believed.
+const ALLOWED_ALGS: [Alg; 10] = [
+    Alg::RsaSsaPkcs1V15Sha256,
+    Alg::RsaSsaPkcs1V15Sha384,
+    Alg::RsaSsaPkcs1V15Sha512,
+    Alg::RsaSsaPssSha256,
+    Alg::RsaSsaPssSha384,
+    Alg::RsaSsaPssSha512,
+    Alg::EcdsaP256Sha256,
+    Alg::EcdsaP384Sha384,
+    Alg::EcdsaP521Sha512,
+    Alg::EdDsa,
+];
 
 /// The provider's discovery document with its JWKS, fetched once and kept.
 #[derive(Default)]
@@ -43,21 +62,21 @@ impl Discovery {
     }
 }
 
+/// A client made from discovery: authorization endpoint set, token and userinfo maybe.
+type Client = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 fn client(
     settings: &ProviderSettings,
     metadata: CoreProviderMetadata,
     redirect: String,
-) -> Result<
-    CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-    ProviderError,
-> {
+) -> Result<Client, ProviderError> {
     let redirect = RedirectUrl::new(redirect).map_err(unavailable)?;
     Ok(CoreClient::from_provider_metadata(
         metadata,
@@ -112,17 +131,21 @@ pub async fn complete(
         .map_err(token_error)?;
     let id_token = response.id_token().ok_or_else(|| ProviderError::Refused("no ID token".into()))?;
     let nonce = Nonce::new(exchange.nonce);
-    let identity = match id_token.claims(&client.id_token_verifier(), &nonce) {
+    let identity = match id_token.claims(&verifier(&client), &nonce) {
         Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
             // An unknown `kid`: the keys may have rotated since discovery. Refetch once.
             let metadata = discovery.refresh(settings, http).await?;
             let client = self::client(settings, metadata, exchange.redirect)?;
-            let claims = id_token.claims(&client.id_token_verifier(), &nonce).map_err(refused)?;
+            let claims = id_token.claims(&verifier(&client), &nonce).map_err(refused)?;
             identity(claims)
         }
         other => identity(other.map_err(refused)?),
     };
     Ok(identity)
+}
+
+fn verifier(client: &Client) -> CoreIdTokenVerifier<'_> {
+    client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS)
 }
 
 fn refused(e: ClaimsVerificationError) -> ProviderError {

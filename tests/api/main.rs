@@ -33,6 +33,7 @@ mod sessions;
 mod sign_in_accounts;
 mod sign_in_audit;
 mod sign_in_browser;
+mod sign_in_edges;
 mod sign_in_flow;
 mod sign_in_limits;
 mod sign_in_passwordless;

@@ -128,16 +128,19 @@ async fn the_state_is_single_use_and_bound_to_the_browser_that_started() {
 }
 
 #[tokio::test]
-async fn an_id_token_with_a_wrong_nonce_iss_aud_signature_or_expiry_is_refused_with_400() {
+async fn an_id_token_with_a_wrong_nonce_iss_aud_signature_expiry_or_algorithm_is_refused_with_400() {
     let idp = MockIdp::start().await;
     let app = app_with(&idp, false).await;
     type Switch = fn(&mut crate::support::mock_idp::Behaviour);
-    let switches: [(&str, Switch); 5] = [
+    let switches: [(&str, Switch); 7] = [
         ("nonce", |b| b.wrong_nonce = true),
         ("iss", |b| b.wrong_iss = true),
         ("aud", |b| b.wrong_aud = true),
         ("signature", |b| b.bad_signature = true),
         ("expiry", |b| b.expired = true),
+        // Listed by the discovery document, but signed with the client secret.
+        ("HS256", |b| b.hs256 = true),
+        ("alg none", |b| b.alg_none = true),
     ];
     for (what, switch) in switches {
         idp.set(|b| *b = Default::default());
