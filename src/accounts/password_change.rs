@@ -146,3 +146,9 @@ pub(super) fn store_new_password(
     audit::record(conn, &Event { details: &details, ..Event::by(owner.id, action, client) })?;
     Ok(())
 }
+
+/// Whether the account has a password at all: one made through an identity provider has
+/// none until it sets one through the reset link.
+pub async fn has_password(db: &Db, user: UserId) -> Result<bool, DbError> {
+    db.run(move |conn| db::identities::has_password(conn, user).map_err(DbError::from)).await
+}

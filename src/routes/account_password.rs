@@ -17,7 +17,23 @@ struct PasswordPage {
     errors: ChangeErrors,
 }
 
-pub async fn form(_user: CurrentUser, FormPage(chrome): FormPage) -> Result<HttpResponse, AppError> {
+/// An account without a password (made through a provider) has no current one to give:
+/// it sets one through a reset link sent to its address.
+#[derive(Template)]
+#[template(path = "account_password_none.html")]
+struct NoPasswordPage {
+    chrome: Chrome,
+    email: String,
+}
+
+pub async fn form(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    FormPage(chrome): FormPage,
+) -> Result<HttpResponse, AppError> {
+    if !password_change::has_password(&state.db, user.id).await? {
+        return render(&NoPasswordPage { chrome, email: user.email });
+    }
     render(&PasswordPage { chrome, errors: ChangeErrors::default() })
 }
 
@@ -28,6 +44,11 @@ pub async fn submit(
     FormPage(chrome): FormPage,
     CsrfForm(input): CsrfForm<ChangeInput>,
 ) -> Result<HttpResponse, AppError> {
+    if !password_change::has_password(&state.db, user.id).await? {
+        // Not a wrong guess at a password: there is none to guess. Nothing is counted.
+        let page = NoPasswordPage { chrome, email: user.email };
+        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let client = client_info(&req);
     let changed = password_change::change_password(
         &state.db,

@@ -53,8 +53,9 @@ pub async fn provider_redirect(authorize: &str) -> String {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let answer = client.get(authorize).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    let back = location(&answer);
-    back.strip_prefix("http://127.0.0.1").unwrap().to_owned()
+    // The app's PUBLIC_URL, whatever the test set it to; the browser is told the path.
+    let back = reqwest::Url::parse(&location(&answer)).unwrap();
+    format!("{}?{}", back.path(), back.query().unwrap_or_default())
 }
 
 fn count_identities(app: &TestApp) -> i64 {
