@@ -75,3 +75,24 @@ async fn a_state_lives_ten_minutes() {
         .unwrap();
     assert_eq!(app.browser.get(&callback).await.status(), StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn serve_stops_with_a_one_line_reason_when_a_listed_provider_lacks_its_client_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .current_dir(dir.path())
+        .env("DATABASE_URL", format!("sqlite://{}/g.db", dir.path().display()))
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("SECRET_KEY", "k".repeat(64))
+        .env("AUTH_PROVIDERS", "corp")
+        .env("AUTH_CORP_ISSUER", "https://id.example.com")
+        .env("AUTH_CORP_CLIENT_SECRET", "s3cret")
+        .env_remove("AUTH_CORP_CLIENT_ID")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("AUTH_CORP_CLIENT_ID is required"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("s3cret"));
+}

@@ -79,6 +79,8 @@ async fn the_authorization_request_carries_state_pkce_s256_nonce_and_the_exact_r
     assert_eq!(query["client_id"], CLIENT_ID);
     assert!(query["state"].len() >= 16 && query["nonce"].len() >= 16 && query["code_challenge"].len() == 43);
     assert!(query["scope"].contains("openid"));
+    // The answer comes back as a query on a top-level GET, never a cross-site form_post.
+    assert!(!query.contains_key("response_mode"));
     let gh = app.browser.submit("/login", "/auth/gh", &[]).await;
     provider_redirect(&location(&gh)).await;
     let query = idp.last_authorize();
