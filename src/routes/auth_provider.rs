@@ -84,6 +84,7 @@ pub async fn callback(
         Ok(identity) => identity,
         Err(ProviderError::Refused(reason)) => {
             tracing::warn!(provider = %name, %reason, "provider sign-in refused");
+            identity::record_refusal(&state.db, &name, &reason, client).await?;
             return refuse(chrome, Refusal::BadAnswer);
         }
         Err(e) => return Ok(unavailable(&provider.label, &e)),

@@ -62,3 +62,17 @@ async fn a_sign_up_through_a_provider_records_the_account_and_its_link() {
     assert_eq!(actions, ["account.created", "identity.linked", "login.succeeded"]);
     assert_eq!(rows[1].subject, "mock");
 }
+
+#[tokio::test]
+async fn a_refused_provider_answer_is_audited_as_a_failed_login_by_the_providers_name() {
+    let idp = MockIdp::start().await;
+    let app = app_with(&idp, false).await;
+    idp.set(|b| b.wrong_iss = true);
+    let (answer, _) = sign_in(&app.browser, "mock", "/login", &[]).await;
+    assert_eq!(answer.status(), reqwest::StatusCode::BAD_REQUEST);
+    let rows = gatehouse::db::audit::page(&mut app.db(), None, 0, 10).unwrap();
+    let failed: Vec<&AuditRow> = rows.iter().filter(|r| r.action == "login.failed").collect();
+    assert_eq!(failed.len(), 1, "{:?}", rows.iter().map(|r| &r.action).collect::<Vec<_>>());
+    assert_eq!((failed[0].subject.as_str(), failed[0].target_id), ("mock", None));
+    assert!(failed[0].details.starts_with("provider answer refused: ID token"), "{}", failed[0].details);
+}

@@ -6,7 +6,7 @@ pub mod connections;
 mod pending;
 pub mod signup;
 
-pub use pending::{Callback, PENDING_LIFETIME, PendingSignIn, Taken, remember, take};
+pub use pending::{Callback, PENDING_LIFETIME, PendingSignIn, Taken, record_refusal, remember, take};
 
 use super::ClientInfo;
 use super::audit::{self, Action, Event};

@@ -1,6 +1,8 @@
 //! A sign-in sent to a provider and not yet back: remembered at the start, taken (single
 //! use, this browser's) by the callback, which is counted against its address first.
 
+use crate::accounts::ClientInfo;
+use crate::accounts::audit::{self, Action, Event};
 use crate::accounts::overview;
 use crate::accounts::throttle::{self, Attempt, Bucket};
 use crate::accounts::token::SecretToken;
@@ -98,6 +100,30 @@ pub async fn take(db: &Db, limit: Policy, callback: Callback<'_>) -> Result<Take
                 attempt,
             })
         }))
+    })
+    .await
+}
+
+/// A provider's answer that broke a rule (signature, `iss`, `aud`, `exp`, `nonce`, a
+/// refused code): audited as a failed login, by the provider's name, as an unknown
+/// username's failure is by the name typed.
+pub async fn record_refusal(
+    db: &Db,
+    provider: &str,
+    reason: &str,
+    client: ClientInfo,
+) -> Result<(), DbError> {
+    let (provider, details) = (provider.to_owned(), format!("provider answer refused: {reason}"));
+    db.transaction(move |conn| {
+        let event = Event {
+            action: Action::LoginFailed,
+            actor: None,
+            target: None,
+            subject: &provider,
+            details: &details,
+            client: &client,
+        };
+        audit::record(conn, &event)
     })
     .await
 }
