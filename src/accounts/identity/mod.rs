@@ -5,16 +5,16 @@
 pub mod connections;
 mod pending;
 pub mod signup;
+mod start;
 
 pub use pending::{Callback, PENDING_LIFETIME, PendingSignIn, Taken, record_refusal, remember, take};
+pub(crate) use start::start_for;
 
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
 use super::overview;
-use super::sessions::{self, Proof, SessionKind, StartError};
 use super::throttle::{self, Attempt, Bucket};
 use super::token::SecretToken;
-use super::two_factor::sign_in::{self as second_factor, SecondStep};
 use crate::auth_providers::ProvidedIdentity;
 use crate::config::{Policy, ProviderSettings};
 use crate::db::auth_pending::Signup;
@@ -158,48 +158,6 @@ fn known(conn: &mut Conn, owner: UserId, name: &str, request: &SignIn) -> Result
         return Ok(Outcome::Throttled { retry_after_secs: refused.retry_after_secs });
     }
     start_for(conn, owner, name, &request.client, request.rules.require_verified_email)
-}
-
-/// A session for `user` through the one session-start path, with the credentials version
-/// read now under the same lock; a deactivated account is refused and audited.
-pub(crate) fn start_for(
-    conn: &mut Conn,
-    user: UserId,
-    provider: &str,
-    client: &ClientInfo,
-    require_verified_email: bool,
-) -> Result<Outcome, DbError> {
-    match db::users::lock_credentials(conn, user)? {
-        Some((version, true)) => {
-            let proof = Proof { user, credentials_version: version, require_verified_email };
-            let kind = SessionKind::Browser { remember: false };
-            // A provider proves who, like a password: an account with 2FA on still owes its
-            // second step (remembered devices are not honoured on this path).
-            let started = match second_factor::hold(conn, proof, kind, &SecondStep::default())? {
-                Some(pending) => sessions::check_current(conn, proof).map(|()| Err(pending)),
-                None => sessions::start(conn, proof, kind, client, db::now()).map(Ok),
-            };
-            match started {
-                Ok(Ok(started)) => Ok(Outcome::LoggedIn { user, token: started.token }),
-                Ok(Err(pending)) => Ok(Outcome::SecondFactor { pending }),
-                Err(StartError::CredentialsChanged) => Ok(Outcome::Deactivated),
-                Err(StartError::EmailUnverified) => Ok(Outcome::EmailUnverified),
-                Err(StartError::Db(e)) => Err(e),
-            }
-        }
-        _ => {
-            let event = Event {
-                action: Action::LoginFailed,
-                actor: None,
-                target: Some(user),
-                subject: provider,
-                details: "account deactivated",
-                client,
-            };
-            audit::record(conn, &event)?;
-            Ok(Outcome::Deactivated)
-        }
-    }
 }
 
 fn new_signup(
