@@ -114,7 +114,15 @@ impl Pipeline {
 /// A server whose certificate those roots do not vouch for refuses this connection and
 /// the pool (libpq, which checks as `sslmode` says) serves alone.
 async fn connect(url: &str) -> anyhow::Result<AsyncPgConnection> {
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots();
+    // ring by name, not the process's default provider: nothing to panic over if another
+    // crate ever brings a second one into the build.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
     let (client, connection) = tokio_postgres::connect(url, tls).await?;
     Ok(AsyncPgConnection::try_from_client_and_connection(client, connection).await?)
 }

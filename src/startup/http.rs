@@ -9,7 +9,6 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web::Data};
 use actix_web_flash_messages::FlashMessagesFramework;
-use actix_web_flash_messages::storage::SessionMessageStore;
 use std::net::TcpListener;
 
 /// The server, not yet stopping on signals of its own: `Application::run_until` decides
@@ -36,7 +35,7 @@ pub fn server(
             .configure(|cfg| routes::api::configure(cfg, &settings.api, &document))
             .configure(routes::configure)
             .wrap(from_fn(web::error::render_errors))
-            .wrap(FlashMessagesFramework::builder(SessionMessageStore::default()).build())
+            .wrap(FlashMessagesFramework::builder(web::flash::FlashStore::default()).build())
             .wrap(IdentityMiddleware::builder().logout_behaviour(LogoutBehaviour::DeleteIdentityKeys).build())
             .wrap(from_fn(web::session::mark_browser_sessions))
             .wrap(web::session::middleware(settings))

@@ -6,6 +6,7 @@ pub mod bearer;
 pub mod client;
 pub mod csrf;
 pub mod error;
+pub mod flash;
 pub mod headers;
 pub mod page;
 pub mod readiness;

@@ -86,3 +86,24 @@ async fn a_session_is_bound_to_its_own_account() {
     assert!(tina.get_html("/dashboard").await.contains("<dd class=\"username\">tina</dd>"));
     assert!(uma.get_html("/dashboard").await.contains("<dd class=\"username\">uma</dd>"));
 }
+
+#[tokio::test]
+async fn a_page_that_changes_nothing_in_the_session_sends_no_cookie_but_a_flash_still_clears() {
+    let app = TestApp::spawn().await;
+    let browser = app.logged_in("unchanged").await;
+    let set_cookies = |response: &reqwest::Response| response.headers().get_all("set-cookie").iter().count();
+    for path in ["/dashboard", "/account/sessions", "/dashboard"] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(set_cookies(&response), 0, "{path}: nothing changed, so no cookie is sent back");
+    }
+    // A flash is written, shown once, and then cleared: each of those changes the cookie.
+    let revoked = browser.submit("/account/sessions", "/account/sessions/revoke-others", &[]).await;
+    assert_eq!(set_cookies(&revoked), 1, "the flash is written");
+    let shown = browser.get("/account/sessions").await;
+    assert_eq!(set_cookies(&shown), 1, "the flash is cleared after it is shown");
+    assert!(shown.text().await.unwrap().contains("There were no other sessions to log out."));
+    let after = browser.get("/account/sessions").await;
+    assert_eq!(set_cookies(&after), 0);
+    assert!(!after.text().await.unwrap().contains("no other sessions"), "shown once only");
+}
