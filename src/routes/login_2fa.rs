@@ -28,6 +28,8 @@ struct CodePage {
     chrome: Chrome,
     recovery: bool,
     error: Option<&'static str>,
+    /// Offer a passkey as the second step.
+    passkeys: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,8 +52,13 @@ pub fn hold(session: &Session, pending: &SecretToken) -> Result<(), AppError> {
     Ok(())
 }
 
-fn pending(session: &Session) -> Option<SecretToken> {
+pub(crate) fn pending(session: &Session) -> Option<SecretToken> {
     session.get::<String>(PENDING_KEY).ok().flatten().map(|raw| SecretToken::from_client(&raw))
+}
+
+/// Forgets the pending sign-in in the cookie session (it ended, or became a login).
+pub(crate) fn forget_pending(session: &Session) {
+    session.remove(PENDING_KEY);
 }
 
 /// The browser's remembered-device token, if it has one.
@@ -61,6 +68,7 @@ pub fn device(req: &HttpRequest) -> Option<SecretToken> {
 
 pub async fn form(
     req: HttpRequest,
+    state: web::Data<AppState>,
     FormPage(chrome): FormPage,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -68,7 +76,8 @@ pub async fn form(
         return Ok(see_other("/login"));
     }
     let recovery = query.into_inner().recovery.is_some();
-    render_status(&CodePage { chrome, recovery, error: None }, StatusCode::OK)
+    let passkeys = state.passkeys.is_some();
+    render_status(&CodePage { chrome, recovery, error: None, passkeys }, StatusCode::OK)
 }
 
 pub async fn submit(
@@ -109,12 +118,13 @@ pub async fn submit(
         Err(CodeError::Unexpected(e)) => return Err(e.into()),
     };
     tracing::info!("wrong second-factor code");
-    let page = CodePage { chrome, recovery: form.recovery.is_some(), error: Some(error) };
+    let passkeys = state.passkeys.is_some();
+    let page = CodePage { chrome, recovery: form.recovery.is_some(), error: Some(error), passkeys };
     render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 /// The remembered-device cookie: HttpOnly, SameSite=Lax, Secure under https, 30 days.
-fn device_cookie<'a>(state: &AppState, device: &'a SecretToken) -> Cookie<'a> {
+pub(crate) fn device_cookie<'a>(state: &AppState, device: &'a SecretToken) -> Cookie<'a> {
     Cookie::build(DEVICE_COOKIE, device.expose())
         .path("/")
         .http_only(true)
