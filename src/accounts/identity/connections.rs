@@ -28,7 +28,7 @@ pub async fn disconnect(db: &Db, user: UserId, provider: &str) -> Result<Disconn
             return Ok(Disconnected::NotLinked);
         }
         let passkeys = db::passkeys::count(conn, user)?;
-        if linked.len() == 1 && !crate::accounts::passkeys::manage::has_other_way_in(conn, user, passkeys)? {
+        if !crate::accounts::passkeys::manage::keeps_a_way_in(conn, user, passkeys, linked.len() - 1)? {
             return Ok(Disconnected::LastWayIn);
         }
         db::identities::delete(conn, user, &provider)?;

@@ -34,12 +34,15 @@ pub enum Deleted {
     LastWayIn,
 }
 
-/// Whether the account could still log in some other way than `passkeys_left` passkeys:
-/// a password or a linked provider. Used by every removal of a way in.
-pub fn has_other_way_in(conn: &mut Conn, user: UserId, passkeys_left: i64) -> Result<bool, DbError> {
-    Ok(passkeys_left > 0
-        || db::identities::has_password(conn, user)?
-        || !db::identities::of(conn, user)?.is_empty())
+/// Whether the account keeps a way to log in with `passkeys` passkeys and `providers`
+/// linked providers left: one of them, or a password. Every removal of a way in asks.
+pub fn keeps_a_way_in(
+    conn: &mut Conn,
+    user: UserId,
+    passkeys: i64,
+    providers: usize,
+) -> Result<bool, DbError> {
+    Ok(passkeys > 0 || providers > 0 || db::identities::has_password(conn, user)?)
 }
 
 /// Deletes passkey `id` of `who.user`, after the confirmation; under the account's lock,
@@ -65,8 +68,9 @@ pub async fn delete(
         let Some(row) = db::passkeys::list(conn, user)?.into_iter().find(|p| p.id == id) else {
             return Ok(Deleted::NotFound);
         };
-        let left = db::passkeys::count(conn, user)? - 1;
-        if !has_other_way_in(conn, user, left)? {
+        let passkeys_left = db::passkeys::count(conn, user)? - 1;
+        let providers = db::identities::of(conn, user)?.len();
+        if !keeps_a_way_in(conn, user, passkeys_left, providers)? {
             return Ok(Deleted::LastWayIn);
         }
         db::passkeys::delete(conn, user, id)?;
