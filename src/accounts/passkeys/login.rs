@@ -3,7 +3,8 @@
 //! passkey verifies the user (PIN or biometric), so it satisfies two-factor authentication.
 
 use super::ceremony::{self, Purpose, Started};
-use super::{Check, PasskeyError, Rejected, RelyingParty, Verified, verify};
+use super::verification::{Check, Rejected, Verified, verify};
+use super::{PasskeyError, RelyingParty};
 use crate::accounts::ClientInfo;
 use crate::accounts::audit::{self, Action, Event};
 use crate::accounts::sessions::{self, Proof, SessionKind, StartError};

@@ -10,19 +10,16 @@ pub mod login;
 pub mod manage;
 pub mod registration;
 pub mod second_factor;
+mod verification;
 
-use super::audit::{self, Action, Event};
+use super::PasswordHasher;
 use super::login::{LoginError, verify_current_password};
-use super::{ClientInfo, PasswordHasher};
 use crate::config::Limits;
 use crate::db::{self, Conn, Db, DbError};
 use crate::domain::{PlainPassword, SessionRecordId, UserId};
 use chrono::TimeDelta;
 use std::sync::Arc;
-use webauthn_rs::prelude::{
-    AuthenticationResult, Passkey, PublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
-    WebauthnResult,
-};
+use webauthn_rs::prelude::{Passkey, Url, Webauthn, WebauthnBuilder};
 
 /// For an account without a password, a sign-in this recent stands in for it.
 pub const FRESH_SIGN_IN: TimeDelta = TimeDelta::minutes(10);
@@ -136,78 +133,6 @@ pub async fn confirm(
             false => started.is_some_and(|at| db::now() - at <= FRESH_SIGN_IN),
         };
     if right { Ok(()) } else { Err(PasskeyError::WrongPassword) }
-}
-
-/// A passkey that verified, and whose use is recorded.
-pub(super) struct Verified {
-    pub user: UserId,
-}
-
-/// Why a passkey was refused, and the account it named, if any.
-pub(super) struct Rejected {
-    pub account: Option<UserId>,
-    pub error: PasskeyError,
-}
-
-impl Rejected {
-    fn anonymous(error: PasskeyError) -> Self {
-        Self { account: None, error }
-    }
-}
-
-/// What webauthn-rs checks: origin, relying party, challenge, signature, user verification
-/// and the counter, for the stored passkey the answer names.
-pub(super) type Check<'a> =
-    Box<dyn FnOnce(&Webauthn, &PublicKeyCredential, &Passkey) -> WebauthnResult<AuthenticationResult> + 'a>;
-
-/// Finds the stored passkey `credential` names (of `owner` only, when given), checks that
-/// the user handle it sent is that passkey's, runs `check`, and records the use with a
-/// compare-and-swap on the counter. A counter that went backwards is refused and audited.
-pub(super) fn verify(
-    conn: &mut Conn,
-    rp: &RelyingParty,
-    credential: &PublicKeyCredential,
-    owner: Option<UserId>,
-    client: &ClientInfo,
-    check: Check<'_>,
-) -> Result<Result<Verified, Rejected>, PasskeyError> {
-    let key = credential_key(credential.get_credential_id());
-    let row = db::passkeys::by_credential(conn, &key)?.filter(|r| owner.is_none_or(|o| o.0 == r.user_id));
-    let Some(row) = row else { return Ok(Err(Rejected::anonymous(PasskeyError::Refused))) };
-    let user = UserId(row.user_id);
-    let refuse = |error| Ok(Err(Rejected { account: Some(user), error }));
-    let handle = credential.get_user_unique_id().map(|b| Uuid::from_slice(b).map(|u| u.to_string()));
-    let handle_matches = match handle {
-        Some(Ok(sent)) => sent == row.user_handle,
-        Some(Err(_)) => false,
-        None => owner.is_some(),
-    };
-    if !handle_matches {
-        return refuse(PasskeyError::Refused);
-    }
-    let mut passkey = parse_passkey(&row.passkey)?;
-    let result = match check(rp.webauthn(), credential, &passkey) {
-        Ok(result) if result.user_verified() => result,
-        Ok(_) => return refuse(PasskeyError::Refused),
-        Err(WebauthnError::CredentialPossibleCompromise) => {
-            let details = format!("passkey {}: signature counter went backwards; refused", row.id);
-            let event = Event { details: &details, ..Event::by(user, Action::PasskeyRefused, client) };
-            audit::record(conn, &event)?;
-            return refuse(PasskeyError::CounterRegressed);
-        }
-        Err(e) => {
-            tracing::info!(user_id = %user, error = %e, "passkey refused");
-            return refuse(PasskeyError::Refused);
-        }
-    };
-    passkey.update_credential(&result);
-    let json = serde_json::to_string(&passkey)?;
-    let new_count = i64::from(result.counter());
-    if db::passkeys::record_use(conn, row.id, row.sign_count, new_count, &json, db::now())? != 1 {
-        // Another use of this passkey moved its counter since it was read: a replay or a clone.
-        return refuse(PasskeyError::CounterRegressed);
-    }
-    Ok(Ok(Verified { user }))
 }
 
 /// A stored row's passkey, as webauthn-rs reads it.

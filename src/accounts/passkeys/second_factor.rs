@@ -2,12 +2,14 @@
 //! of the account's passkeys finishes the pending sign-in, counted like a code.
 
 use super::ceremony::{self, Purpose, Started};
-use super::{Check, PasskeyError, RelyingParty, verify};
+use super::verification::{Check, verify};
+use super::{PasskeyError, RelyingParty};
 use crate::accounts::ClientInfo;
 use crate::accounts::throttle;
 use crate::accounts::token::SecretToken;
 use crate::accounts::two_factor::admit_code;
-use crate::accounts::two_factor::sign_in::{self, CodeError, Outcome, SignedIn};
+use crate::accounts::two_factor::pending as pending_sign_in;
+use crate::accounts::two_factor::sign_in::{CodeError, Outcome, SignedIn};
 use crate::db::{self, Conn, Db};
 use crate::domain::UserId;
 use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential, RequestChallengeResponse};
@@ -22,7 +24,7 @@ pub async fn start(
 ) -> Result<RequestChallengeResponse, PasskeyError> {
     let rp = rp.clone();
     db.transaction::<_, PasskeyError>(move |conn| {
-        let found = sign_in::find(conn, &pending, false)?;
+        let found = pending_sign_in::find(conn, &pending, false)?;
         let user = UserId(found.ok_or(PasskeyError::NoPendingSignIn)?.user_id);
         let rows = db::passkeys::of(conn, user)?;
         let passkeys =
@@ -61,7 +63,7 @@ pub async fn finish(db: &Db, rp: &RelyingParty, request: Finish) -> Result<Signe
 }
 
 fn decide(conn: &mut Conn, rp: &RelyingParty, request: Finish) -> Result<Outcome, CodeError> {
-    let Some(pending) = sign_in::find(conn, &request.pending, false)? else {
+    let Some(pending) = pending_sign_in::find(conn, &request.pending, false)? else {
         return Ok(Outcome::Failed(CodeError::NoPending));
     };
     let user = UserId(pending.user_id);
@@ -81,10 +83,10 @@ fn decide(conn: &mut Conn, rp: &RelyingParty, request: Finish) -> Result<Outcome
             Err(e) => return Err(unexpected(e)),
         };
     if !verified {
-        return sign_in::wrong_factor(conn, &pending, client, "passkey refused at login");
+        return pending_sign_in::wrong_factor(conn, &pending, client, "passkey refused at login");
     }
     throttle::give_back(conn, attempt)?;
-    sign_in::finish(conn, pending, client, request.remember_device, None)
+    pending_sign_in::finish(conn, pending, client, request.remember_device, None)
 }
 
 fn unexpected(e: PasskeyError) -> CodeError {

@@ -4,6 +4,7 @@
 pub mod admin_reset;
 pub mod enrolment;
 mod notices;
+pub mod pending;
 pub mod sign_in;
 
 use super::throttle::{self, Attempt, Bucket};
