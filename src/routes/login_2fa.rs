@@ -72,11 +72,9 @@ pub async fn form(
     FormPage(chrome): FormPage,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if pending(&req.get_session()).is_none() {
-        return Ok(see_other("/login"));
-    }
+    let Some(token) = pending(&req.get_session()) else { return Ok(see_other("/login")) };
     let recovery = query.into_inner().recovery.is_some();
-    let passkeys = state.passkeys.is_some();
+    let passkeys = offers_passkey(&state, token).await?;
     render_status(&CodePage { chrome, recovery, error: None, passkeys }, StatusCode::OK)
 }
 
@@ -90,7 +88,7 @@ pub async fn submit(
     let Some(token) = pending(&session) else { return Ok(see_other("/login")) };
     let remember_device = form.remember_device.as_deref() == Some("on");
     let client = client_info(&req);
-    let request = CodeRequest { pending: token, code: form.code, remember_device, client, api: None };
+    let request = CodeRequest { pending: token.clone(), code: form.code, remember_device, client, api: None };
     let error = match sign_in::complete(&state.db, &sealer(&state), &state.outbox, request).await {
         Ok(done) => {
             session.remove(PENDING_KEY);
@@ -118,9 +116,20 @@ pub async fn submit(
         Err(CodeError::Unexpected(e)) => return Err(e.into()),
     };
     tracing::info!("wrong second-factor code");
-    let passkeys = state.passkeys.is_some();
+    let passkeys = offers_passkey(&state, token).await?;
     let page = CodePage { chrome, recovery: form.recovery.is_some(), error: Some(error), passkeys };
     render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// Whether to offer "Use a passkey instead": the server has a relying party and the
+/// pending sign-in's account a passkey.
+async fn offers_passkey(state: &AppState, pending: SecretToken) -> Result<bool, AppError> {
+    if state.passkeys.is_none() {
+        return Ok(false);
+    }
+    crate::accounts::passkeys::second_factor::offered(&state.db, pending)
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))
 }
 
 /// The remembered-device cookie: HttpOnly, SameSite=Lax, Secure under https, 30 days.

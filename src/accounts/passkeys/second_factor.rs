@@ -43,6 +43,15 @@ pub async fn start(
     .await
 }
 
+/// Whether the pending sign-in's account has a passkey to offer as its second step.
+pub async fn offered(db: &Db, pending: SecretToken) -> Result<bool, PasskeyError> {
+    db.run(move |conn| {
+        let Some(found) = pending_sign_in::find(conn, &pending, false)? else { return Ok(false) };
+        Ok(db::passkeys::count(conn, UserId(found.user_id))? > 0)
+    })
+    .await
+}
+
 /// The second step as the browser finished it.
 pub struct Finish {
     pub browser: SecretToken,

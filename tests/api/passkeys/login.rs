@@ -189,3 +189,16 @@ async fn on_a_server_whose_public_url_is_an_ip_address_passkeys_are_off() {
     let (status, error) = start_login(&app.browser(), "/login").await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
 }
+
+#[tokio::test]
+async fn passkeys_register_and_log_in_on_sqlite_too() {
+    let app = TestApp::spawn_sqlite_with(on_localhost).await;
+    let (_, mut key) = account_with_passkey(&app, "lite").await;
+    let browser = app.browser();
+    let (_, options) = start_login(&browser, "/login").await;
+    let credential = key.authenticate(&options);
+    assert_eq!(finish_login(&browser, "/login", credential.clone()).await.0, StatusCode::OK);
+    assert_eq!(finish_login(&app.browser(), "/login", credential).await.0, StatusCode::BAD_REQUEST);
+    key.counter = 0;
+    assert_eq!(log_in_with(&app.browser(), &mut key).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -66,6 +66,7 @@ async fn without_a_pending_sign_in_or_a_passkey_the_second_step_does_not_start()
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     account_with_2fa(&app, "walt").await;
     let browser = password_step(&app, "walt").await;
+    assert!(!browser.get_html("/login/2fa").await.contains("Use a passkey instead"));
     let (status, error) = start_login(&browser, "/login/2fa").await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
 }
