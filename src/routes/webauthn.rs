@@ -138,7 +138,17 @@ pub async fn login_finish(
         client: client_info(&req),
         require_verified_email: state.settings.email_verification.is_required(),
     };
-    let logged_in = login::finish(&state.db, rp, &state.settings.limits, finish).await.map_err(error)?;
+    let logged_in = match login::finish(&state.db, rp, &state.settings.limits, finish).await {
+        Ok(logged_in) => logged_in,
+        Err(e) => {
+            crate::telemetry::login(match e {
+                PasskeyError::Throttled { .. } => "throttled",
+                PasskeyError::Deactivated => "deactivated",
+                _ => "invalid",
+            });
+            return Err(error(e));
+        }
+    };
     begin(&req, &state, logged_in.user, &logged_in.token, body.remember).await?;
     tracing::info!(user_id = %logged_in.user, "passkey login succeeded");
     crate::telemetry::login("success");
