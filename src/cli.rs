@@ -129,7 +129,7 @@ async fn seed_users(count: u32) -> anyhow::Result<()> {
 
 async fn rotate_signing_key() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    let db = db::Db::connect(&settings.database_url, 1, std::time::Duration::from_secs(10));
+    let db = db::Db::connect(&settings.database_url, 1, std::time::Duration::from_secs(10))?;
     db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
     let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
     let kid = keyring.rotate(&db).await?;

@@ -103,6 +103,7 @@ impl PublicUrl {
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
+const DEFAULT_POOL_SIZE: u32 = 10;
 
 /// `DATABASE_URL`, or the embedded SQLite default.
 pub fn database_url_from_env() -> Result<DatabaseUrl, ConfigError> {
@@ -153,7 +154,7 @@ impl Settings {
             bcrypt_cost: bcrypt_cost(get)?,
             trusted_proxies: trusted_proxies(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             workers: None,
-            db_pool_size: 10,
+            db_pool_size: db_pool_size(get)?,
             limits: limits(get)?,
             outbox: OutboxSettings::default(),
             auth_providers: providers::providers(get)?,
@@ -182,6 +183,17 @@ fn shutdown_drain(get: &dyn Fn(&str) -> Option<String>) -> Result<Duration, Conf
         trimmed => humantime::parse_duration(trimmed).map_err(|_| {
             ConfigError(format!("invalid SHUTDOWN_DRAIN {raw:?}: expected a duration, like 5s or 500ms"))
         }),
+    }
+}
+
+/// `DATABASE_POOL_SIZE`: how many connections each instance may hold.
+fn db_pool_size(get: &dyn Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    let Some(raw) = get("DATABASE_POOL_SIZE") else { return Ok(DEFAULT_POOL_SIZE) };
+    match raw.trim().parse::<u32>() {
+        Ok(size) if (1..=1000).contains(&size) => Ok(size),
+        _ => Err(ConfigError(format!(
+            "invalid DATABASE_POOL_SIZE {raw:?}: must be a whole number from 1 to 1000"
+        ))),
     }
 }
 

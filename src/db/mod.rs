@@ -26,7 +26,6 @@ pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};
 pub use migrations::{migrate, run_pending};
 
 use actix_web::web;
-use diesel::r2d2;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -34,7 +33,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("the database is unavailable")]
-    Unavailable(#[source] diesel::r2d2::PoolError),
+    Unavailable(#[source] deadpool::managed::PoolError<diesel::ConnectionError>),
     /// A unique constraint refused the write: someone else took the name or address
     /// between a check and the insert. Use cases answer it; they never match Diesel's errors.
     #[error("a unique value is already taken")]
@@ -46,6 +45,8 @@ pub enum DbError {
     Query(diesel::result::Error),
     #[error("a blocking database task was cancelled")]
     Cancelled,
+    #[error("building the connection pool")]
+    Pool(#[source] deadpool::managed::BuildError),
 }
 
 impl From<diesel::result::Error> for DbError {
@@ -74,18 +75,19 @@ impl DbError {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    url: Arc<DatabaseUrl>,
     statements: Arc<AtomicU64>,
 }
 
-/// A connection unused for longer than this is pinged before it is handed out, so one
-/// that died while idle (a database restart) is replaced instead of failing a request.
+/// A connection unused for longer than this is pinged before it is used, so one that
+/// died while idle (a database restart) is replaced instead of failing a request.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
 
 impl Db {
     /// A pool of at most `max_size` connections; a caller waits at most `wait` for one.
-    pub fn connect(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Self {
-        let statements = Arc::new(AtomicU64::new(0));
-        Self { pool: connection::build_pool(url, max_size, wait), statements }
+    pub fn connect(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Result<Self, DbError> {
+        let pool = connection::build_pool(url, max_size, wait).map_err(DbError::Pool)?;
+        Ok(Self { pool, url: Arc::new(url.clone()), statements: Arc::new(AtomicU64::new(0)) })
     }
 
     /// How many statements the work given to [`Db::run`] has run (health pings aside):
@@ -96,14 +98,17 @@ impl Db {
 
     /// The pool's size and what it holds now, for the metrics.
     pub fn pool_stats(&self) -> PoolStats {
-        let state = self.pool.state();
+        let status = self.pool.status();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         PoolStats {
-            max_size: self.pool.max_size(),
-            connections: state.connections,
-            idle: state.idle_connections,
+            max_size: count(status.max_size),
+            connections: count(status.size),
+            idle: count(status.available),
         }
     }
 
+    /// Runs `work` with a connection, on the blocking thread pool. The connection is
+    /// awaited here, on the async worker, so only work that has one occupies a thread.
     pub async fn run<T, E>(
         &self,
         work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
@@ -112,12 +117,15 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let (pool, statements) = (self.pool.clone(), self.statements.clone());
+        let asked = Instant::now();
+        let pooled = self.pool.get().await;
+        crate::telemetry::pool_wait(asked.elapsed());
+        let mut pooled = pooled.map_err(DbError::Unavailable)?;
+        let (url, statements) = (self.url.clone(), self.statements.clone());
         web::block(move || {
-            let asked = Instant::now();
-            let pooled = checkout(&pool);
-            crate::telemetry::pool_wait(asked.elapsed());
-            let mut pooled = pooled?;
+            pooled
+                .revive_if_idle(&url, IDLE_BEFORE_PING)
+                .map_err(|e| DbError::Unavailable(deadpool::managed::PoolError::Backend(e)))?;
             let before = pooled.statements();
             let done = work(&mut pooled.conn);
             statements.fetch_add(pooled.statements() - before, Ordering::Relaxed);
@@ -168,19 +176,6 @@ pub struct PoolStats {
     pub max_size: u32,
     pub connections: u32,
     pub idle: u32,
-}
-
-/// A connection from the pool that is believed alive: one idle for a while is pinged
-/// first, and replaced (a bounded number of times) when the ping fails.
-fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<connection::Manager>, DbError> {
-    for _ in 0..=pool.max_size() {
-        let mut pooled = pool.get().map_err(DbError::Unavailable)?;
-        if pooled.last_used.elapsed() < IDLE_BEFORE_PING || ping(&mut pooled.conn).is_ok() {
-            return Ok(pooled);
-        }
-        pooled.mark_broken();
-    }
-    pool.get().map_err(DbError::Unavailable)
 }
 
 /// `raw` with LIKE's wildcards and the escape character escaped, to be matched literally

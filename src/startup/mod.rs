@@ -46,7 +46,7 @@ impl Application {
         let db = connect_and_migrate(&settings).await?;
         // The mail worker and the sweep have connections of their own, so background work
         // never takes one a request is waiting for.
-        let background = Db::connect(&settings.database_url, BACKGROUND_CONNECTIONS, POOL_WAIT);
+        let background = Db::connect(&settings.database_url, BACKGROUND_CONNECTIONS, POOL_WAIT)?;
         let metrics = settings.metrics_addr.map(|addr| metrics_server(addr, &db)).transpose()?;
         let listener = bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
@@ -88,7 +88,7 @@ impl Application {
 /// A pool over `DATABASE_URL`, with every pending migration applied (once, however many
 /// instances start together: see `db::run_pending`).
 async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url, settings.db_pool_size, POOL_WAIT);
+    let db = Db::connect(&settings.database_url, settings.db_pool_size, POOL_WAIT)?;
     let applied = db.run::<_, anyhow::Error>(db::run_pending).await.context("migrating the database")?;
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
