@@ -156,7 +156,7 @@ pub struct LiveLogin {
 }
 
 fn live_login(conn: &mut db::Conn, session: SessionRecordId) -> Result<Option<LiveLogin>, DbError> {
-    let found = db::sessions::find_by_id_with_account(conn, session, SessionKind::API, db::now())?;
+    let found = db::session_lookup::find_by_id_with_account(conn, session, SessionKind::API, db::now())?;
     Ok(found.filter(|f| f.account.is_active).map(|f| LiveLogin {
         user: UserId(f.session.user_id),
         session,

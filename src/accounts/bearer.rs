@@ -6,9 +6,10 @@ use super::access_tokens;
 use super::personal_tokens::{self, PREFIX, Scope};
 use super::sessions::SessionKind;
 use super::signing_keys::Keyring;
-use crate::db::{self, Db, DbError};
+use crate::db::{self, Db, DbError, Pipeline, session_lookup};
 use crate::domain::{Role, SessionRecordId, UserId};
 use chrono::TimeDelta;
+use std::rc::Rc;
 
 /// Last-seen of an API login is written at most this often.
 const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(1);
@@ -30,8 +31,11 @@ pub enum Via {
     PersonalToken { id: i64, scope: Scope },
 }
 
+/// One read for an access token (on the worker's pipelined connection when there is
+/// one), one for a personal token; a write at most once a minute to mark either used.
 pub async fn resolve(
     db: &Db,
+    pipeline: Option<&Rc<Pipeline>>,
     keyring: &Keyring,
     issuer: &str,
     raw: &str,
@@ -52,23 +56,33 @@ pub async fn resolve(
             .await;
     }
     let Some(verified) = access_tokens::verify(db, keyring, issuer, raw).await? else { return Ok(None) };
-    db.run(move |conn| {
-        let now = db::now();
-        let found = db::sessions::find_by_id_with_account(conn, verified.session, SessionKind::API, now)?;
-        let Some(found) = found.filter(|f| f.account.is_active && f.session.user_id == verified.user.0)
-        else {
-            return Ok(None);
-        };
-        if now - found.session.last_seen_at >= TOUCH_INTERVAL {
-            db::sessions::touch(conn, verified.session, now)?;
+    let (now, session) = (db::now(), verified.session);
+    let pipelined = match pipeline {
+        Some(pipeline) => {
+            session_lookup::find_by_id_with_account_pipelined(pipeline, session, SessionKind::API, now).await
         }
-        Ok(Some(ApiIdentity {
-            user_id: verified.user,
-            username: found.account.username,
-            email: found.account.email,
-            roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
-            via: Via::Login(verified.session),
-        }))
-    })
-    .await
+        None => None,
+    };
+    let found = match pipelined {
+        Some(found) => found,
+        None => {
+            let read = move |conn: &mut db::Conn| {
+                session_lookup::find_by_id_with_account(conn, session, SessionKind::API, now)
+            };
+            db.run(move |conn| read(conn).map_err(DbError::from)).await?
+        }
+    };
+    let Some(found) = found.filter(|f| f.account.is_active && f.session.user_id == verified.user.0) else {
+        return Ok(None);
+    };
+    if now - found.session.last_seen_at >= TOUCH_INTERVAL {
+        db.run(move |conn| db::sessions::touch(conn, session, now).map_err(DbError::from)).await?;
+    }
+    Ok(Some(ApiIdentity {
+        user_id: verified.user,
+        username: found.account.username,
+        email: found.account.email,
+        roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
+        via: Via::Login(session),
+    }))
 }

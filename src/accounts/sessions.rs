@@ -3,10 +3,12 @@
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
 use super::token::SecretToken;
-use crate::db::sessions::{AccountColumns, NewSession};
-use crate::db::{self, Db, DbError};
+use crate::db::session_lookup::{self, AccountColumns};
+use crate::db::sessions::NewSession;
+use crate::db::{self, Db, DbError, Pipeline};
 use crate::domain::{Role, SessionRecordId, UserId};
 use chrono::{NaiveDateTime, TimeDelta};
+use std::rc::Rc;
 
 /// How long a session lives: at most `absolute` after login, and `idle` after its last use.
 pub struct Lifetime {
@@ -148,32 +150,44 @@ pub fn check_current(conn: &mut db::Conn, proof: Proof) -> Result<(), StartError
 }
 
 /// The identity behind a session token, or `None` when the session was ended, has
-/// expired (absolutely or from idleness), or its account was deactivated.
-pub async fn resolve(db: &Db, token: SecretToken) -> Result<Option<Authenticated>, DbError> {
-    db.run(move |conn| {
-        let now = db::now();
-        let Some(found) = db::sessions::find_with_account(conn, &token.digest(), now)? else {
-            return Ok(None);
-        };
-        let session = &found.session;
-        if session.kind != SessionKind::BROWSER {
-            return Ok(None);
+/// expired (absolutely or from idleness), or its account was deactivated. One read, on
+/// the worker's pipelined connection when there is one; a write only to end an idle
+/// session or, at most once a minute, to mark it seen.
+pub async fn resolve(
+    db: &Db,
+    pipeline: Option<&Rc<Pipeline>>,
+    token: SecretToken,
+) -> Result<Option<Authenticated>, DbError> {
+    let (now, digest) = (db::now(), token.digest());
+    let pipelined = match pipeline {
+        Some(pipeline) => session_lookup::find_with_account_pipelined(pipeline, &digest, now).await,
+        None => None,
+    };
+    let found = match pipelined {
+        Some(found) => found,
+        None => {
+            db.run(move |conn| session_lookup::find_with_account(conn, &digest, now).map_err(DbError::from))
+                .await?
         }
-        if !found.account.is_active || session.last_seen_at + lifetime(session.remember).idle <= now {
-            db::sessions::delete(conn, SessionRecordId(session.id))?;
-            return Ok(None);
-        }
-        if now - session.last_seen_at >= TOUCH_INTERVAL {
-            db::sessions::touch(conn, SessionRecordId(session.id), now)?;
-        }
-        Ok(Some(Authenticated {
-            user_id: UserId(session.user_id),
-            session_id: SessionRecordId(session.id),
-            roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
-            account: found.account,
-        }))
-    })
-    .await
+    };
+    let Some(found) = found.filter(|found| found.session.kind == SessionKind::BROWSER) else {
+        return Ok(None);
+    };
+    let session = SessionRecordId(found.session.id);
+    let idle_until = found.session.last_seen_at + lifetime(found.session.remember).idle;
+    if !found.account.is_active || idle_until <= now {
+        db.run(move |conn| db::sessions::delete(conn, session).map(drop).map_err(DbError::from)).await?;
+        return Ok(None);
+    }
+    if now - found.session.last_seen_at >= TOUCH_INTERVAL {
+        db.run(move |conn| db::sessions::touch(conn, session, now).map_err(DbError::from)).await?;
+    }
+    Ok(Some(Authenticated {
+        user_id: UserId(found.session.user_id),
+        session_id: session,
+        roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
+        account: found.account,
+    }))
 }
 
 /// Ends the session behind `token`; a replayed copy of its cookie is worth nothing after.

@@ -10,9 +10,11 @@ mod migrations;
 pub mod outbox;
 pub mod passkeys;
 pub mod personal_tokens;
+mod pipeline;
 pub mod refresh_tokens;
 pub mod reset_tokens;
 pub mod schema;
+pub mod session_lookup;
 pub mod sessions;
 pub mod sign_ins;
 pub mod signing_keys;
@@ -24,8 +26,10 @@ pub mod webauthn_ceremonies;
 
 pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};
 pub use migrations::{migrate, run_pending};
+pub use pipeline::Pipeline;
 
 use actix_web::web;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -76,7 +80,16 @@ impl DbError {
 pub struct Db {
     pool: DbPool,
     url: Arc<DatabaseUrl>,
-    statements: Arc<AtomicU64>,
+    counters: Arc<Counters>,
+}
+
+/// What the work given to a [`Db`] did, for tests that hold pages to a query budget.
+#[derive(Default)]
+struct Counters {
+    /// Statements run, through the pool or a pipeline (health pings aside).
+    statements: AtomicU64,
+    /// Reads answered on a worker's pipelined connection.
+    pipelined: AtomicU64,
 }
 
 /// A connection unused for longer than this is pinged before it is used, so one that
@@ -87,13 +100,27 @@ impl Db {
     /// A pool of at most `max_size` connections; a caller waits at most `wait` for one.
     pub fn connect(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Result<Self, DbError> {
         let pool = connection::build_pool(url, max_size, wait).map_err(DbError::Pool)?;
-        Ok(Self { pool, url: Arc::new(url.clone()), statements: Arc::new(AtomicU64::new(0)) })
+        Ok(Self { pool, url: Arc::new(url.clone()), counters: Arc::default() })
     }
 
-    /// How many statements the work given to [`Db::run`] has run (health pings aside):
-    /// read by tests that hold a page to its query budget.
+    /// How many statements the work given to this `Db` has run (health pings aside).
     pub fn statements(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
+        self.counters.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many reads were answered on a worker's pipelined connection.
+    pub fn pipelined_reads(&self) -> u64 {
+        self.counters.pipelined.load(Ordering::Relaxed)
+    }
+
+    /// A pipelined connection for the worker thread that calls this (see [`Pipeline`]);
+    /// on SQLite one that is never there, so every read goes through the pool.
+    pub fn pipeline(&self) -> Rc<Pipeline> {
+        let url = match &*self.url {
+            DatabaseUrl::Postgres(url) => Some(url.clone()),
+            DatabaseUrl::Sqlite(_) => None,
+        };
+        Pipeline::new(url, self.counters.clone())
     }
 
     /// The pool's size and what it holds now, for the metrics.
@@ -121,14 +148,14 @@ impl Db {
         let pooled = self.pool.get().await;
         crate::telemetry::pool_wait(asked.elapsed());
         let mut pooled = pooled.map_err(DbError::Unavailable)?;
-        let (url, statements) = (self.url.clone(), self.statements.clone());
+        let (url, counters) = (self.url.clone(), self.counters.clone());
         web::block(move || {
             pooled
                 .revive_if_idle(&url, IDLE_BEFORE_PING)
                 .map_err(|e| DbError::Unavailable(deadpool::managed::PoolError::Backend(e)))?;
             let before = pooled.statements();
             let done = work(&mut pooled.conn);
-            statements.fetch_add(pooled.statements() - before, Ordering::Relaxed);
+            counters.statements.fetch_add(pooled.statements() - before, Ordering::Relaxed);
             pooled.last_used = Instant::now();
             done
         })

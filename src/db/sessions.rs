@@ -1,7 +1,7 @@
 //! Queries on `sessions`: the server-side record behind every logged-in cookie.
 
 use super::Conn;
-use super::schema::{roles, sessions, user_roles, users};
+use super::schema::sessions;
 use crate::domain::{SessionRecordId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -33,42 +33,7 @@ pub struct SessionRow {
     pub kind: String,
 }
 
-/// A session joined with its account: everything a request needs, in one query.
-pub struct SessionWithAccount {
-    pub session: SessionRow,
-    pub account: AccountColumns,
-    pub role_names: Vec<String>,
-}
-
-/// What every logged-in page may show of its account, read with the session.
-#[derive(Queryable, Clone, Debug)]
-pub struct AccountColumns {
-    pub username: String,
-    pub email: String,
-    pub is_active: bool,
-    pub created_at: NaiveDateTime,
-    pub last_login_at: Option<NaiveDateTime>,
-    pub email_verified_at: Option<NaiveDateTime>,
-}
-
-type AccountSelection = (
-    users::username,
-    users::email,
-    users::is_active,
-    users::created_at,
-    users::last_login_at,
-    users::email_verified_at,
-);
-const ACCOUNT_COLUMNS: AccountSelection = (
-    users::username,
-    users::email,
-    users::is_active,
-    users::created_at,
-    users::last_login_at,
-    users::email_verified_at,
-);
-
-type SessionColumns = (
+pub(super) type SessionColumns = (
     sessions::id,
     sessions::user_id,
     sessions::remember,
@@ -80,7 +45,7 @@ type SessionColumns = (
     sessions::kind,
 );
 
-const SESSION_COLUMNS: SessionColumns = (
+pub(super) const SESSION_COLUMNS: SessionColumns = (
     sessions::id,
     sessions::user_id,
     sessions::remember,
@@ -98,51 +63,6 @@ pub fn insert(conn: &mut Conn, session: &NewSession<'_>) -> QueryResult<SessionR
         .returning(sessions::id)
         .get_result(conn)
         .map(SessionRecordId)
-}
-
-/// The unexpired session with this token hash, its account and the account's roles.
-pub fn find_with_account(
-    conn: &mut Conn,
-    token_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<SessionWithAccount>> {
-    let rows = sessions::table
-        .inner_join(users::table)
-        .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
-        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
-        .filter(sessions::token_hash.eq(token_hash))
-        .filter(sessions::expires_at.gt(now))
-        .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
-        .load(conn)?;
-    Ok(collect(rows))
-}
-
-/// The unexpired session with this id and kind (an access token's `sid`), its account
-/// and the account's roles: the same one query as [`find_with_account`].
-pub fn find_by_id_with_account(
-    conn: &mut Conn,
-    id: SessionRecordId,
-    kind: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<SessionWithAccount>> {
-    let rows = sessions::table
-        .inner_join(users::table)
-        .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
-        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
-        .filter(sessions::id.eq(id.0))
-        .filter(sessions::kind.eq(kind))
-        .filter(sessions::expires_at.gt(now))
-        .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
-        .load(conn)?;
-    Ok(collect(rows))
-}
-
-/// One row per role (or one with none): the session once, with every role name.
-fn collect(rows: Vec<(SessionRow, AccountColumns, Option<String>)>) -> Option<SessionWithAccount> {
-    let mut rows = rows.into_iter();
-    let (session, account, first_role) = rows.next()?;
-    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.2)).collect();
-    Some(SessionWithAccount { session, account, role_names })
 }
 
 pub fn touch(conn: &mut Conn, id: SessionRecordId, at: NaiveDateTime) -> QueryResult<()> {

@@ -27,6 +27,8 @@ pub fn server(
         // `wrap` order: the last one wrapped sees the request first.
         App::new()
             .app_data(state.clone())
+            // Made here, once per worker thread: its own pipelined connection.
+            .app_data(state.db.pipeline())
             .app_data(readiness.clone())
             .app_data(actix_web::web::QueryConfig::default().error_handler(|e, _| {
                 crate::web::AppError::BadRequest(format!("The query string could not be read ({e})")).into()

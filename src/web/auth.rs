@@ -3,6 +3,7 @@
 use super::session;
 use super::state::AppState;
 use crate::accounts::sessions::{self, Authenticated};
+use crate::db::Pipeline;
 use crate::domain::{Role, SessionRecordId, UserId};
 use crate::web::AppError;
 use actix_identity::Identity;
@@ -62,7 +63,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
     let state = web::Data::<AppState>::extract(req)
         .into_inner()
         .map_err(|_| anyhow::anyhow!("AppState is not registered"))?;
-    match sessions::resolve(&state.db, token).await? {
+    match sessions::resolve(&state.db, req.app_data::<Rc<Pipeline>>(), token).await? {
         Some(auth) if identity.id().ok() == Some(auth.user_id.to_string()) => Ok(Some(auth.into())),
         // Ended, expired, deactivated, or not this identity's: forget it in the cookie too.
         _ => {

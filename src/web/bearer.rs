@@ -5,12 +5,14 @@ use super::auth::RoleRequirement;
 use super::state::AppState;
 use crate::accounts::bearer::{self, ApiIdentity, Via};
 use crate::accounts::personal_tokens::Scope;
+use crate::db::Pipeline;
 use crate::domain::Role;
 use crate::web::AppError;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use std::marker::PhantomData;
+use std::rc::Rc;
 
 /// The account a bearer token stands for, with its roles as they are now. A read-only
 /// personal token is refused (403) on anything but GET and HEAD.
@@ -31,9 +33,10 @@ impl ApiUser {
             .into_inner()
             .map_err(|_| anyhow::anyhow!("AppState is not registered"))?;
         let issuer = state.settings.public_url.as_str();
-        let identity = bearer::resolve(&state.db, &state.keyring, issuer, &token)
-            .await?
-            .ok_or(AppError::InvalidToken)?;
+        let identity =
+            bearer::resolve(&state.db, req.app_data::<Rc<Pipeline>>(), &state.keyring, issuer, &token)
+                .await?
+                .ok_or(AppError::InvalidToken)?;
         let read_only = matches!(identity.via, Via::PersonalToken { scope: Scope::Read, .. });
         if read_only && !matches!(*req.method(), Method::GET | Method::HEAD) {
             return Err(AppError::Forbidden);

@@ -99,6 +99,21 @@ impl TestApp {
         Browser::new(&self.base)
     }
 
+    /// GETs `/dashboard` as `browser` until a read is answered on the worker's pipelined
+    /// connection, which opens in the background after the first request (within 10 s).
+    pub async fn until_pipelined(&self, browser: &Browser) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let before = self.requests_db.pipelined_reads();
+            assert_eq!(browser.get("/dashboard").await.status(), reqwest::StatusCode::OK);
+            if self.requests_db.pipelined_reads() > before {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "no read was pipelined within 10 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A direct connection to the app's database, for arranging and checking state.
     pub fn db(&self) -> Conn {
         DatabaseUrl::parse(&self.database_url)

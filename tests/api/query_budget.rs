@@ -1,7 +1,7 @@
 //! A logged-in page costs one database round trip: the session, its account and roles
 //! come back in one query, however many extractors ask for the user.
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp, location};
 use reqwest::StatusCode;
 
 /// Statements the app's request pool runs while `requests` GETs of `path` are answered.
@@ -26,4 +26,33 @@ async fn an_anonymous_page_makes_no_query() {
     let app = TestApp::spawn().await;
     assert_eq!(statements_for(&app, &app.browser, "/login", 5).await, 0);
     assert_eq!(statements_for(&app, &app.browser, "/", 5).await, 0);
+}
+
+#[tokio::test]
+async fn a_burst_of_logged_in_pages_is_read_on_the_workers_one_pipelined_connection() {
+    let app = TestApp::spawn().await;
+    let browser = app.logged_in("piper").await;
+    app.until_pipelined(&browser).await;
+    let db = &app.requests_db;
+    let (reads, statements) = (db.pipelined_reads(), db.statements());
+    let burst = (0..40).map(|_| browser.get("/dashboard"));
+    for response in futures_util::future::join_all(burst).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(db.pipelined_reads() - reads, 40, "every read of the burst on the pipeline");
+    assert_eq!(db.statements() - statements, 40, "and still one statement each");
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_refused_by_the_very_next_pipelined_read() {
+    let app = TestApp::spawn().await;
+    let browser = app.logged_in("revoked").await;
+    app.until_pipelined(&browser).await;
+    let other = app.browser();
+    assert_eq!(location(&other.login("revoked", PASSWORD, false).await), "/dashboard");
+    let revoked = other.submit("/account/sessions", "/account/sessions/revoke-others", &[]).await;
+    assert_eq!(location(&revoked), "/account/sessions");
+    let reads = app.requests_db.pipelined_reads();
+    assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
+    assert_eq!(app.requests_db.pipelined_reads() - reads, 1, "answered on the pipeline, not the pool");
 }

@@ -1,0 +1,115 @@
+//! The one query every logged-in request makes: a session with its account and roles.
+//! Defined once, run two ways: through the pool (`&mut Conn`, both backends) or, on
+//! PostgreSQL, on the worker's pipelined connection (see [`super::pipeline`]).
+
+use super::Conn;
+use super::pipeline::Pipeline;
+use super::schema::{roles, sessions, user_roles, users};
+use super::sessions::{SESSION_COLUMNS, SessionRow};
+use crate::domain::SessionRecordId;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::rc::Rc;
+
+/// A session joined with its account: everything a request needs, in one query.
+pub struct SessionWithAccount {
+    pub session: SessionRow,
+    pub account: AccountColumns,
+    pub role_names: Vec<String>,
+}
+
+/// What every logged-in page may show of its account, read with the session.
+#[derive(Queryable, Clone, Debug)]
+pub struct AccountColumns {
+    pub username: String,
+    pub email: String,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub email_verified_at: Option<NaiveDateTime>,
+}
+
+type AccountSelection = (
+    users::username,
+    users::email,
+    users::is_active,
+    users::created_at,
+    users::last_login_at,
+    users::email_verified_at,
+);
+const ACCOUNT_COLUMNS: AccountSelection = (
+    users::username,
+    users::email,
+    users::is_active,
+    users::created_at,
+    users::last_login_at,
+    users::email_verified_at,
+);
+
+type Row = (SessionRow, AccountColumns, Option<String>);
+
+/// The query, for either executor: one row per role (or one with none), unexpired only.
+macro_rules! session_with_account {
+    ($now:expr, $($filter:expr),+) => {
+        sessions::table
+            .inner_join(users::table)
+            .left_join(user_roles::table.on(user_roles::user_id.eq(sessions::user_id)))
+            .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+            $(.filter($filter))+
+            .filter(sessions::expires_at.gt($now))
+            .select((SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
+    };
+}
+
+/// The unexpired session with this token hash, its account and the account's roles.
+pub fn find_with_account(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionWithAccount>> {
+    let rows = session_with_account!(now, sessions::token_hash.eq(token_hash)).load(conn)?;
+    Ok(collect(rows))
+}
+
+/// [`find_with_account`] on the worker's pipelined connection; `None`: ask the pool.
+pub async fn find_with_account_pipelined(
+    pipeline: &Rc<Pipeline>,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> Option<Option<SessionWithAccount>> {
+    let query = session_with_account!(now, sessions::token_hash.eq(token_hash));
+    let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
+    rows.await.map(collect)
+}
+
+/// The unexpired session with this id and kind (an access token's `sid`), its account
+/// and the account's roles: the same one query as [`find_with_account`].
+pub fn find_by_id_with_account(
+    conn: &mut Conn,
+    id: SessionRecordId,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionWithAccount>> {
+    let rows = session_with_account!(now, sessions::id.eq(id.0), sessions::kind.eq(kind)).load(conn)?;
+    Ok(collect(rows))
+}
+
+/// [`find_by_id_with_account`] on the worker's pipelined connection; `None`: ask the pool.
+pub async fn find_by_id_with_account_pipelined(
+    pipeline: &Rc<Pipeline>,
+    id: SessionRecordId,
+    kind: &str,
+    now: NaiveDateTime,
+) -> Option<Option<SessionWithAccount>> {
+    let query = session_with_account!(now, sessions::id.eq(id.0), sessions::kind.eq(kind));
+    let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
+    rows.await.map(collect)
+}
+
+/// One row per role (or one with none): the session once, with every role name.
+fn collect(rows: Vec<Row>) -> Option<SessionWithAccount> {
+    let mut rows = rows.into_iter();
+    let (session, account, first_role) = rows.next()?;
+    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.2)).collect();
+    Some(SessionWithAccount { session, account, role_names })
+}
