@@ -55,7 +55,8 @@ pub async fn accounts(
     db.run(move |conn| {
         let total = db::admin::count(conn, &filter)?;
         let (page, pages, offset) = clamp(page, total, ACCOUNTS_PER_PAGE);
-        let rows = db::admin::search(conn, &filter, sort, offset, ACCOUNTS_PER_PAGE)?;
+        let window = db::admin::Window { offset, limit: ACCOUNTS_PER_PAGE, total };
+        let rows = db::admin::search(conn, &filter, sort, window)?;
         let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
         let mut role_names: HashMap<i64, Vec<String>> = HashMap::new();
         for (id, name) in db::admin::role_names_of(conn, &ids)? {

@@ -75,20 +75,32 @@ fn matching(filter: &Filter, role_id: Option<i64>) -> users::BoxedQuery<'static,
 pub type Listed = (Profile, Option<NaiveDateTime>);
 
 /// One page of matching accounts in `sort` order (ties broken by id, so pages never
-/// overlap). The page's ids come first, from the sort's index alone, and its rows after:
-/// a jump to the 4,000th page then skips index entries, not whole rows.
-pub fn search(
-    conn: &mut Conn,
-    filter: &Filter,
-    sort: Sort,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<Listed>> {
+/// overlap), `offset` rows into the `total` that match. The page's ids come first, from
+/// the sort's index alone, and its rows after: a jump to the 4,000th page then skips
+/// index entries, not whole rows. Past the middle the index is walked from the other end
+/// (the sorts are exact mirrors), so the last page skips nothing at all.
+pub fn search(conn: &mut Conn, filter: &Filter, sort: Sort, window: Window) -> QueryResult<Vec<Listed>> {
     let role = role_id(conn, filter)?;
+    let Window { offset, limit, total } = window;
+    let from_end = offset > total / 2;
+    let (walk, skip, take) = if from_end {
+        let mirrored = Sort { ascending: !sort.ascending, ..sort };
+        (mirrored, (total - offset - limit).max(0), limit.min(total - offset).max(0))
+    } else {
+        (sort, offset, limit)
+    };
     let ids: Vec<i64> =
-        ordered(matching(filter, role), sort).offset(offset).limit(limit).select(users::id).load(conn)?;
+        ordered(matching(filter, role), walk).offset(skip).limit(take).select(users::id).load(conn)?;
     let page = users::table.into_boxed().filter(users::id.eq_any(ids));
     ordered(page, sort).select((PROFILE_COLUMNS, users::email_verified_at)).load(conn)
+}
+
+/// Which rows of a listing to show: `limit` from `offset`, of `total` that match.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub offset: i64,
+    pub limit: i64,
+    pub total: i64,
 }
 
 fn ordered(query: users::BoxedQuery<'static, Backend>, sort: Sort) -> users::BoxedQuery<'static, Backend> {

@@ -115,3 +115,33 @@ async fn seeded_accounts_are_listed_25_a_page_with_page_links() {
     let login = app.browser.login("seed_000001", PASSWORD, false).await;
     assert_eq!(login.status(), StatusCode::OK);
 }
+
+/// Every page of `/admin?{query}` from the first to the last, concatenated.
+async fn all_pages(boss: &crate::helpers::Browser, query: &str, pages: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    for page in 1..=pages {
+        names.extend(usernames(&boss.get_html(&format!("/admin?{query}&page={page}")).await));
+    }
+    names
+}
+
+#[tokio::test]
+async fn walking_every_page_of_every_sort_lists_each_account_once_in_order() {
+    let app = TestApp::spawn().await;
+    let boss = admin(&app, "boss").await;
+    let out = gatehouse(&app.database_url, &["seed-users", "--count", "80"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // 81 accounts, 4 pages: the later pages are read from the index's other end.
+    for key in ["sort=created", "sort=last_login"] {
+        let descending = all_pages(&boss, key, 4).await;
+        let mut ascending = all_pages(&boss, &format!("{key}&order=asc"), 4).await;
+        let mut distinct = descending.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!((descending.len(), distinct.len()), (81, 81), "{key}: every account once");
+        ascending.reverse();
+        assert_eq!(descending, ascending, "{key}: one order, read either way");
+    }
+    let newest_first = all_pages(&boss, "sort=created", 4).await;
+    assert_eq!((newest_first[0].as_str(), newest_first[80].as_str()), ("seed_000080", "seed_000001"));
+}
