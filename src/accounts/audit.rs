@@ -39,6 +39,10 @@ pub enum Action {
     EmailChangeRefused,
     EmailChanged,
     EmailChangeReverted,
+    PasskeyAdded,
+    PasskeyDeleted,
+    /// A passkey refused for a reason worth an admin's eye (its counter went backwards).
+    PasskeyRefused,
 }
 
 impl Action {
@@ -95,6 +99,9 @@ impl Action {
             Self::EmailChangeRefused => "email.change_refused",
             Self::EmailChanged => "email.changed",
             Self::EmailChangeReverted => "email.change_reverted",
+            Self::PasskeyAdded => "passkey.added",
+            Self::PasskeyDeleted => "passkey.deleted",
+            Self::PasskeyRefused => "passkey.refused",
         }
     }
 }

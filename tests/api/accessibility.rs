@@ -46,7 +46,8 @@ async fn check(browser: &Client, path: &str, axe: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_width() {
-    let app = TestApp::spawn().await;
+    // A relying party, so that the login and passkeys pages show their passkey controls.
+    let app = TestApp::spawn_with(crate::passkeys::on_localhost).await;
     app.register("a11y_admin").await;
     app.set_role("a11y_admin", Role::Admin);
     let _other = app.logged_in("someone_else").await;
@@ -72,7 +73,8 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
         "/verify-email/dead",
         "/no-such-page",
     ];
-    let logged_in = ["/dashboard", "/account/password", "/account/email", "/account/sessions"];
+    let logged_in =
+        ["/dashboard", "/account/password", "/account/email", "/account/sessions", "/account/passkeys"];
     let admin_pages = [
         "/admin/overview".to_owned(),
         "/admin".to_owned(),
@@ -114,6 +116,7 @@ async fn screenshots(browser: &Client, base: &str, width: u32, account: i64) {
         ("sessions", "/account/sessions".to_owned()),
         ("two-factor", "/account/2fa".to_owned()),
         ("tokens", "/account/tokens".to_owned()),
+        ("passkeys", "/account/passkeys".to_owned()),
         ("admin-overview", "/admin/overview".to_owned()),
         ("admin-accounts", "/admin".to_owned()),
         ("admin-account", format!("/admin/users/{account}")),

@@ -14,7 +14,7 @@ pub enum Disconnected {
     Done,
     /// Not linked: nothing to do.
     NotLinked,
-    /// No password and no other provider: refused.
+    /// No password, no other provider and no passkey: refused.
     LastWayIn,
 }
 
@@ -27,7 +27,8 @@ pub async fn disconnect(db: &Db, user: UserId, provider: &str) -> Result<Disconn
         if !linked.iter().any(|l| l.provider == provider) {
             return Ok(Disconnected::NotLinked);
         }
-        if linked.len() == 1 && !db::identities::has_password(conn, user)? {
+        let passkeys = db::passkeys::count(conn, user)?;
+        if !crate::accounts::passkeys::manage::keeps_a_way_in(conn, user, passkeys, linked.len() - 1)? {
             return Ok(Disconnected::LastWayIn);
         }
         db::identities::delete(conn, user, &provider)?;
