@@ -41,6 +41,10 @@ pub enum Action {
     EmailChangeReverted,
     IdentityLinked,
     IdentityUnlinked,
+    PasskeyAdded,
+    PasskeyDeleted,
+    /// A passkey refused for a reason worth an admin's eye (its counter went backwards).
+    PasskeyRefused,
 }
 
 impl Action {
@@ -101,6 +105,9 @@ impl Action {
             Self::EmailChangeReverted => "email.change_reverted",
             Self::IdentityLinked => "identity.linked",
             Self::IdentityUnlinked => "identity.unlinked",
+            Self::PasskeyAdded => "passkey.added",
+            Self::PasskeyDeleted => "passkey.deleted",
+            Self::PasskeyRefused => "passkey.refused",
         }
     }
 }

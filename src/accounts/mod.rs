@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod identity;
 pub mod login;
 pub mod overview;
+pub mod passkeys;
 pub mod password_change;
 pub mod password_reset;
 pub mod personal_tokens;
@@ -42,6 +43,8 @@ pub struct Swept {
     pub pending_sign_ins: usize,
     /// Provider sign-ins never completed and sign-ups never confirmed.
     pub auth_pending: usize,
+    /// Passkey ceremonies started and never finished.
+    pub webauthn_ceremonies: usize,
 }
 
 /// Deletes rows that can no longer mean anything; run periodically by `serve`.
@@ -55,6 +58,7 @@ pub async fn sweep_expired(db: &Db) -> Result<Swept, DbError> {
         auth_pending: db
             .run(|conn| db::auth_pending::delete_expired(conn, db::now()).map_err(DbError::from))
             .await?,
+        webauthn_ceremonies: db.run(passkeys::purge_expired).await?,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod email_tokens;
 pub mod identities;
 mod migrations;
 pub mod outbox;
+pub mod passkeys;
 pub mod personal_tokens;
 mod pipeline;
 pub mod refresh_tokens;
@@ -21,6 +22,7 @@ pub mod stats;
 pub mod throttle;
 pub mod two_factor;
 pub mod users;
+pub mod webauthn_ceremonies;
 
 pub use connection::{Conn, DatabaseUrl, DbPool, UnknownScheme};
 pub use migrations::{migrate, run_pending};

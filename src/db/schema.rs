@@ -232,6 +232,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        credential_id -> Text,
+        user_handle -> Text,
+        name -> Text,
+        passkey -> Text,
+        sign_count -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> BigInt,
+        browser_hash -> Text,
+        purpose -> Text,
+        user_id -> Nullable<BigInt>,
+        name -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(identities -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
@@ -262,4 +290,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     pending_sign_ins,
     remembered_devices,
+    passkeys,
+    webauthn_ceremonies,
 );

@@ -1,4 +1,4 @@
-//! The stylesheet and icon, compiled into the binary so that it runs from anywhere.
+//! The stylesheet, icon and passkeys script, compiled into the binary so that it runs from anywhere.
 
 use crate::web::AppError;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 const FILES: &[(&str, &str, &[u8])] = &[
     ("style.css", "text/css; charset=utf-8", include_bytes!("../../static/style.css")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
+    ("passkeys.js", "text/javascript; charset=utf-8", include_bytes!("../../static/passkeys.js")),
 ];
 
 pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {

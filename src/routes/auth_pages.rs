@@ -48,6 +48,8 @@ pub enum Refusal {
     NoSignup,
     /// The last way to log in.
     LastWayIn,
+    /// The last passkey of an account with no password and no provider.
+    LastPasskey,
 }
 
 pub fn refuse(chrome: Chrome, refusal: Refusal) -> Result<HttpResponse, AppError> {
@@ -76,6 +78,11 @@ pub fn refuse(chrome: Chrome, refusal: Refusal) -> Result<HttpResponse, AppError
             409,
             "Cannot disconnect",
             "This is your account's last way to log in. Set a password or connect another provider first.",
+        ),
+        Refusal::LastPasskey => (
+            409,
+            "Cannot delete",
+            "This passkey is your account's last way to log in. Add another passkey, set a password (through a reset link) or connect a provider first.",
         ),
     };
     let page = RefusedPage { chrome, status, title, message };

@@ -29,6 +29,8 @@ struct LoginPage {
     next: Option<String>,
     error: Option<&'static str>,
     providers: super::auth_pages::ButtonList,
+    /// Offer "Sign in with a passkey" (the server has a relying party).
+    passkeys: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +62,16 @@ pub async fn form(
         return Ok(see_other(next.as_deref().unwrap_or("/dashboard")));
     }
     let providers = super::auth_provider::buttons(&state, next.as_deref());
-    render(&LoginPage { chrome, username: String::new(), remember: false, next, error: None, providers })
+    let passkeys = state.passkeys.is_some();
+    render(&LoginPage {
+        chrome,
+        username: String::new(),
+        remember: false,
+        next,
+        error: None,
+        providers,
+        passkeys,
+    })
 }
 
 pub async fn submit(
@@ -109,7 +120,8 @@ pub async fn submit(
     telemetry::login(if error == DEACTIVATED { "deactivated" } else { "invalid" });
     let username = form.username.chars().take(254).collect();
     let providers = super::auth_provider::buttons(&state, next.as_deref());
-    render(&LoginPage { chrome, username, remember, next, error: Some(error), providers })
+    let passkeys = state.passkeys.is_some();
+    render(&LoginPage { chrome, username, remember, next, error: Some(error), providers, passkeys })
 }
 
 pub async fn logout(

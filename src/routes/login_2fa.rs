@@ -28,6 +28,8 @@ struct CodePage {
     chrome: Chrome,
     recovery: bool,
     error: Option<&'static str>,
+    /// Offer a passkey as the second step.
+    passkeys: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,8 +52,13 @@ pub fn hold(session: &Session, pending: &SecretToken) -> Result<(), AppError> {
     Ok(())
 }
 
-fn pending(session: &Session) -> Option<SecretToken> {
+pub(crate) fn pending(session: &Session) -> Option<SecretToken> {
     session.get::<String>(PENDING_KEY).ok().flatten().map(|raw| SecretToken::from_client(&raw))
+}
+
+/// Forgets the pending sign-in in the cookie session (it ended, or became a login).
+pub(crate) fn forget_pending(session: &Session) {
+    session.remove(PENDING_KEY);
 }
 
 /// The browser's remembered-device token, if it has one.
@@ -61,14 +68,14 @@ pub fn device(req: &HttpRequest) -> Option<SecretToken> {
 
 pub async fn form(
     req: HttpRequest,
+    state: web::Data<AppState>,
     FormPage(chrome): FormPage,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if pending(&req.get_session()).is_none() {
-        return Ok(see_other("/login"));
-    }
+    let Some(token) = pending(&req.get_session()) else { return Ok(see_other("/login")) };
     let recovery = query.into_inner().recovery.is_some();
-    render_status(&CodePage { chrome, recovery, error: None }, StatusCode::OK)
+    let passkeys = offers_passkey(&state, token).await?;
+    render_status(&CodePage { chrome, recovery, error: None, passkeys }, StatusCode::OK)
 }
 
 pub async fn submit(
@@ -81,7 +88,7 @@ pub async fn submit(
     let Some(token) = pending(&session) else { return Ok(see_other("/login")) };
     let remember_device = form.remember_device.as_deref() == Some("on");
     let client = client_info(&req);
-    let request = CodeRequest { pending: token, code: form.code, remember_device, client, api: None };
+    let request = CodeRequest { pending: token.clone(), code: form.code, remember_device, client, api: None };
     let error = match sign_in::complete(&state.db, &sealer(&state), &state.outbox, request).await {
         Ok(done) => {
             session.remove(PENDING_KEY);
@@ -109,12 +116,24 @@ pub async fn submit(
         Err(CodeError::Unexpected(e)) => return Err(e.into()),
     };
     tracing::info!("wrong second-factor code");
-    let page = CodePage { chrome, recovery: form.recovery.is_some(), error: Some(error) };
+    let passkeys = offers_passkey(&state, token).await?;
+    let page = CodePage { chrome, recovery: form.recovery.is_some(), error: Some(error), passkeys };
     render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// Whether to offer "Use a passkey instead": the server has a relying party and the
+/// pending sign-in's account a passkey.
+async fn offers_passkey(state: &AppState, pending: SecretToken) -> Result<bool, AppError> {
+    if state.passkeys.is_none() {
+        return Ok(false);
+    }
+    crate::accounts::passkeys::second_factor::offered(&state.db, pending)
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))
+}
+
 /// The remembered-device cookie: HttpOnly, SameSite=Lax, Secure under https, 30 days.
-fn device_cookie<'a>(state: &AppState, device: &'a SecretToken) -> Cookie<'a> {
+pub(crate) fn device_cookie<'a>(state: &AppState, device: &'a SecretToken) -> Cookie<'a> {
     Cookie::build(DEVICE_COOKIE, device.expose())
         .path("/")
         .http_only(true)

@@ -19,10 +19,13 @@ mod home;
 mod login;
 mod login_2fa;
 mod not_found;
+mod passkeys;
 mod password_reset;
 mod register;
 pub(crate) mod two_factor;
 mod verify_email;
+mod webauthn;
+mod webauthn_second_factor;
 
 use actix_web::web;
 
@@ -61,6 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/emails/{id}/retry", web::post().to(admin_emails::retry))
         .route("/account/connections", web::get().to(account_connections::show))
         .route("/account/connections/{name}/disconnect", web::post().to(account_connections::disconnect))
+        .route("/account/passkeys", web::get().to(passkeys::show))
+        .route("/account/passkeys", web::post().to(passkeys::without_script))
+        .route("/account/passkeys/{id}/delete", web::post().to(passkeys::delete))
+        .route("/webauthn/register/start", web::post().to(webauthn::register_start))
+        .route("/webauthn/register/finish", web::post().to(webauthn::register_finish))
+        .route("/webauthn/login/start", web::post().to(webauthn::login_start))
+        .route("/webauthn/login/finish", web::post().to(webauthn::login_finish))
         .route("/account/password", web::get().to(account_password::form))
         .route("/account/password", web::post().to(account_password::submit))
         .route("/account/2fa", web::get().to(two_factor::show))

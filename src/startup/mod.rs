@@ -109,7 +109,8 @@ async fn app_state(settings: Settings, db: Db, outbox: Outbox) -> anyhow::Result
     });
     let keyring = Keyring::new(settings.secret_bytes(), settings.api.access_token_ttl);
     keyring.ensure(&db).await?;
-    Ok(Data::new(AppState { db, hasher, settings, outbox, keyring, providers }))
+    let passkeys = crate::accounts::passkeys::RelyingParty::from_public_url(settings.public_url.as_str())?;
+    Ok(Data::new(AppState { db, hasher, settings, outbox, keyring, providers, passkeys }))
 }
 
 /// A server and the port it listens on.

@@ -117,6 +117,15 @@ pub fn decode_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
         .collect()
 }
 
+/// Whether `sent` (a script's `X-CSRF-Token` header) is the session's token.
+pub fn matches(session: &Session, sent: &str) -> bool {
+    session
+        .get::<String>(SESSION_KEY)
+        .ok()
+        .flatten()
+        .is_some_and(|expected| bool::from(sent.as_bytes().ct_eq(expected.as_bytes())))
+}
+
 fn check_token(session: &Session, fields: &[(String, String)]) -> Result<(), AppError> {
     let mut sent = fields.iter().filter(|(key, _)| key == FIELD).map(|(_, value)| value);
     let (Some(sent), None) = (sent.next(), sent.next()) else {

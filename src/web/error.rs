@@ -226,7 +226,7 @@ pub async fn render_errors(
     };
     let (request, response) = res.into_parts();
     let status = response.status();
-    let mut rendered = if is_api(request.path()) {
+    let mut rendered = if is_api(request.path()) || request.path().starts_with("/webauthn/") {
         let mut body = serde_json::json!({ "error": error.code, "message": error.message });
         if let Some(fields) = error.fields {
             body["fields"] = fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();

@@ -5,9 +5,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
-/// No inline script or style anywhere, so the policy can forbid both.
+/// No inline script or style anywhere, so the policy can forbid both. `connect-src 'self'`
+/// lets the passkeys script (a file under /static) talk to `/webauthn/…`.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                   font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'";
 
 pub async fn security_headers(
     req: ServiceRequest,

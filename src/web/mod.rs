@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bearer;
 pub mod client;
 pub mod csrf;
+pub mod csrf_json;
 pub mod error;
 pub mod flash;
 pub mod headers;
@@ -16,6 +17,7 @@ pub mod state;
 
 pub use auth::{CurrentUser, MaybeUser, RequireRole};
 pub use csrf::{CsrfForm, NoFields};
+pub use csrf_json::CsrfJson;
 pub use error::AppError;
 pub use page::{Page, render, render_status};
 pub use state::AppState;

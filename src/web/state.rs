@@ -17,4 +17,6 @@ pub struct AppState {
     pub providers: std::sync::Arc<Providers>,
     /// The access-token signing keys.
     pub keyring: Keyring,
+    /// The passkeys' relying party; `None` when `PUBLIC_URL`'s host is an IP address.
+    pub passkeys: Option<crate::accounts::passkeys::RelyingParty>,
 }

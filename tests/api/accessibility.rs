@@ -7,7 +7,6 @@ use crate::admin::id_of;
 use crate::browser::{Driver, click, fill, wait_for_path};
 use crate::cli::gatehouse;
 use crate::helpers::{PASSWORD, TestApp};
-use crate::support::mock_idp::MockIdp;
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use fantoccini::Client;
@@ -47,9 +46,8 @@ async fn check(browser: &Client, path: &str, axe: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_width() {
-    // With a provider, so the sign-in pages show their buttons and /auth/complete is reachable.
-    let idp = MockIdp::start().await;
-    let app = crate::sign_in_browser::spawn_at_public_url(&idp).await;
+    // A relying party, so that the login and passkeys pages show their passkey controls.
+    let app = TestApp::spawn_with(crate::passkeys::on_localhost).await;
     app.register("a11y_admin").await;
     app.set_role("a11y_admin", Role::Admin);
     let _other = app.logged_in("someone_else").await;
@@ -75,8 +73,14 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
         "/verify-email/dead",
         "/no-such-page",
     ];
-    let logged_in =
-        ["/dashboard", "/account/password", "/account/email", "/account/sessions", "/account/connections"];
+    let logged_in = [
+        "/dashboard",
+        "/account/password",
+        "/account/email",
+        "/account/sessions",
+        "/account/passkeys",
+        "/account/connections",
+    ];
     let admin_pages = [
         "/admin/overview".to_owned(),
         "/admin".to_owned(),
@@ -93,8 +97,6 @@ async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_wid
         for path in public {
             found.extend(violations(&browser, &app.base, path, &axe).await);
         }
-        at_auth_complete(&browser, &app.base).await;
-        found.extend(check(&browser, "/auth/complete", &axe).await);
         browser.goto(&format!("{}/login", app.base)).await.unwrap();
         fill(&browser, "username", "a11y_admin").await;
         fill(&browser, "password", PASSWORD).await;
@@ -121,6 +123,7 @@ async fn screenshots(browser: &Client, base: &str, width: u32, account: i64) {
         ("two-factor", "/account/2fa".to_owned()),
         ("tokens", "/account/tokens".to_owned()),
         ("connections", "/account/connections".to_owned()),
+        ("passkeys", "/account/passkeys".to_owned()),
         ("admin-overview", "/admin/overview".to_owned()),
         ("admin-accounts", "/admin".to_owned()),
         ("admin-account", format!("/admin/users/{account}")),
@@ -139,16 +142,6 @@ async fn screenshots(browser: &Client, base: &str, width: u32, account: i64) {
     for (name, path) in [("login", "/login"), ("register", "/register")] {
         shoot(name, path).await;
     }
-    at_auth_complete(browser, base).await;
-    let png = browser.screenshot().await.unwrap();
-    std::fs::write(dir.join(format!("auth-complete-{width}.png")), png).unwrap();
-}
-
-/// Signs up through the mock provider's button on /register, as far as /auth/complete.
-async fn at_auth_complete(browser: &Client, base: &str) {
-    browser.goto(&format!("{base}/register")).await.unwrap();
-    click(browser, "form[action='/auth/mock'] button[type=submit]").await;
-    wait_for_path(browser, "/auth/complete").await;
 }
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";

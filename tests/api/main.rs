@@ -25,6 +25,7 @@ mod logging;
 mod login;
 mod login_race;
 mod outbox;
+mod passkeys;
 mod password_change;
 mod password_reset;
 mod query_budget;

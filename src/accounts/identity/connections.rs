@@ -16,7 +16,7 @@ pub enum Disconnected {
     Done,
     /// Not linked: nothing to do.
     NotLinked,
-    /// No password and no other provider: refused.
+    /// No password, no other provider and no passkey: refused.
     LastWayIn,
 }
 
@@ -36,8 +36,9 @@ pub async fn disconnect(
             return Ok(Disconnected::NotLinked);
         };
         // What is left once every identity of this provider is gone.
-        let others = linked.iter().any(|l| l.provider != provider);
-        if !others && !db::identities::has_password(conn, user)? {
+        let others = linked.iter().filter(|l| l.provider != provider).count();
+        let passkeys = db::passkeys::count(conn, user)?;
+        if !crate::accounts::passkeys::manage::keeps_a_way_in(conn, user, passkeys, others)? {
             return Ok(Disconnected::LastWayIn);
         }
         db::identities::delete(conn, user, &provider)?;

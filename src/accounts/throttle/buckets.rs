@@ -33,6 +33,12 @@ impl Bucket {
         Self(format!("second-factor:{account}"))
     }
 
+    /// Failed passkey logins from one address: which account a refused passkey belongs
+    /// to is unknown, so the address is what is counted.
+    pub fn passkey_ip(ip: &str) -> Self {
+        Self(format!("passkey-ip:{}", network(ip)))
+    }
+
     pub fn register_ip(ip: &str) -> Self {
         Self(format!("register-ip:{}", network(ip)))
     }

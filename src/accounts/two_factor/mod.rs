@@ -4,6 +4,7 @@
 pub mod admin_reset;
 pub mod enrolment;
 mod notices;
+pub mod pending;
 pub mod sign_in;
 
 use super::throttle::{self, Attempt, Bucket};
@@ -156,7 +157,7 @@ fn accept_code(
 }
 
 /// Counts a code attempt against the account's bucket, refusing it past the limit.
-fn admit_code(conn: &mut Conn, user: UserId) -> Result<Result<Attempt, u64>, DbError> {
+pub(crate) fn admit_code(conn: &mut Conn, user: UserId) -> Result<Result<Attempt, u64>, DbError> {
     let bucket = Bucket::second_factor(user);
     let admitted = throttle::admit(conn, &[(&bucket, CODE_POLICY)], db::now())?;
     Ok(admitted.map_err(|refused| refused.retry_after_secs))

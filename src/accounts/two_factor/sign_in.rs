@@ -3,10 +3,11 @@
 //! session-start path. A remembered device skips this step, never the password.
 
 use super::notices::{self, Notice};
+use super::pending;
 use super::{CodeKind, accept_code, admit_code};
 use crate::accounts::ClientInfo;
 use crate::accounts::audit::{self, Action, Event};
-use crate::accounts::sessions::{self, Proof, SessionKind, StartError};
+use crate::accounts::sessions::{Proof, SessionKind};
 use crate::accounts::throttle;
 use crate::accounts::token::SecretToken;
 use crate::crypto::Sealer;
@@ -118,7 +119,7 @@ impl From<diesel::result::Error> for CodeError {
 
 /// The pending sign-in's end, decided in one transaction that always commits, so wrong
 /// codes stay counted.
-enum Outcome {
+pub(crate) enum Outcome {
     Done(SignedIn),
     Failed(CodeError),
 }
@@ -149,9 +150,7 @@ fn decide(
     outbox: &Outbox,
     request: CodeRequest,
 ) -> Result<Outcome, CodeError> {
-    let now = db::now();
-    let found = db::sign_ins::find_pending(conn, &request.pending.digest(), MAX_WRONG_CODES, now)?;
-    let Some(pending) = found.filter(|p| p.api == request.api.is_some()) else {
+    let Some(pending) = pending::find(conn, &request.pending, request.api.is_some())? else {
         return Ok(Outcome::Failed(CodeError::NoPending));
     };
     let user = UserId(pending.user_id);
@@ -161,48 +160,16 @@ fn decide(
     };
     let client = &request.client;
     let Some(kind) = accept_code(conn, sealer, user, &request.code)? else {
-        let failures = db::sign_ins::count_failure(conn, pending.id)?.unwrap_or(MAX_WRONG_CODES);
-        let details = format!("wrong code at login ({failures} of {MAX_WRONG_CODES})");
-        audit::record(
-            conn,
-            &Event { details: &details, ..Event::by(user, Action::TwoFactorFailed, client) },
-        )?;
-        if failures >= MAX_WRONG_CODES {
-            db::sign_ins::delete_pending(conn, pending.id)?;
-            return Ok(Outcome::Failed(CodeError::TriesUsedUp));
-        }
-        return Ok(Outcome::Failed(CodeError::WrongCode));
+        return pending::wrong_factor(conn, &pending, client, "wrong code at login");
     };
     throttle::give_back(conn, attempt)?;
-    if db::sign_ins::delete_pending(conn, pending.id)? != 1 {
-        return Ok(Outcome::Failed(CodeError::NoPending));
-    }
-    let proof = Proof {
-        user,
-        credentials_version: pending.credentials_version,
-        require_verified_email: pending.require_verified,
-    };
-    let kind_of_session = match request.api {
-        Some(lifetime) => SessionKind::Api { lifetime },
-        None => SessionKind::Browser { remember: pending.remember },
-    };
-    let started = match sessions::start(conn, proof, kind_of_session, client, now) {
-        Ok(started) => started,
-        Err(StartError::CredentialsChanged | StartError::EmailUnverified) => {
-            return Ok(Outcome::Failed(CodeError::NoPending));
-        }
-        Err(StartError::Db(e)) => return Err(e.into()),
-    };
-    if kind == CodeKind::Recovery {
+    let outcome = pending::finish(conn, pending, client, request.remember_device, request.api)?;
+    if let Outcome::Done(_) = outcome
+        && kind == CodeKind::Recovery
+    {
         recovery_code_used(conn, outbox, user, client)?;
     }
-    let device = request.remember_device.then(SecretToken::generate);
-    if let Some(device) = &device {
-        db::sign_ins::insert_device(conn, user, &device.digest(), now, now + DEVICE_LIFETIME)?;
-    }
-    let (remember, next) = (pending.remember, pending.next_path);
-    let (token, session_id) = (started.token, started.id);
-    Ok(Outcome::Done(SignedIn { user_id: user, token, session_id, remember, next, device }))
+    Ok(outcome)
 }
 
 fn recovery_code_used(
