@@ -6,7 +6,8 @@ use super::access_tokens;
 use super::personal_tokens::{self, PREFIX, Scope};
 use super::sessions::SessionKind;
 use super::signing_keys::Keyring;
-use crate::db::{self, Db, DbError, Pipeline, session_lookup};
+use crate::db::session_lookup::{self, AccountColumns};
+use crate::db::{self, Db, DbError, Pipeline};
 use crate::domain::{Role, SessionRecordId, UserId};
 use chrono::TimeDelta;
 use std::rc::Rc;
@@ -17,8 +18,8 @@ const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(1);
 #[derive(Debug, Clone)]
 pub struct ApiIdentity {
     pub user_id: UserId,
-    pub username: String,
-    pub email: String,
+    /// The account as read with the token's session or record: `/me` needs no other query.
+    pub account: AccountColumns,
     pub roles: Vec<Role>,
     pub via: Via,
 }
@@ -47,8 +48,7 @@ pub async fn resolve(
                 let found = personal_tokens::resolve(conn, &raw, db::now())?;
                 Ok(found.map(|t| ApiIdentity {
                     user_id: t.user,
-                    username: t.username,
-                    email: t.email,
+                    account: t.account,
                     roles: db::users::parse_roles(t.role_names.iter().map(String::as_str)),
                     via: Via::PersonalToken { id: t.token_id, scope: t.scope },
                 }))
@@ -80,9 +80,8 @@ pub async fn resolve(
     }
     Ok(Some(ApiIdentity {
         user_id: verified.user,
-        username: found.account.username,
-        email: found.account.email,
         roles: db::users::parse_roles(found.role_names.iter().map(String::as_str)),
+        account: found.account,
         via: Via::Login(session),
     }))
 }

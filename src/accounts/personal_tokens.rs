@@ -147,8 +147,7 @@ pub async fn revoke(db: &Db, user: UserId, id: i64, client: ClientInfo) -> Resul
 pub struct Resolved {
     pub token_id: i64,
     pub user: UserId,
-    pub username: String,
-    pub email: String,
+    pub account: crate::db::session_lookup::AccountColumns,
     pub role_names: Vec<String>,
     pub scope: Scope,
 }
@@ -157,15 +156,16 @@ pub struct Resolved {
 pub fn resolve(conn: &mut db::Conn, raw: &str, now: NaiveDateTime) -> Result<Option<Resolved>, DbError> {
     let digest = SecretToken::from_client(raw).digest();
     let Some(found) = db::personal_tokens::find_with_account(conn, &digest, now)? else { return Ok(None) };
-    let Some(scope) = Scope::parse(&found.token.scope).filter(|_| found.is_active) else { return Ok(None) };
+    let Some(scope) = Scope::parse(&found.token.scope).filter(|_| found.account.is_active) else {
+        return Ok(None);
+    };
     if found.token.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL) {
         db::personal_tokens::touch(conn, found.token.id, now)?;
     }
     Ok(Some(Resolved {
         token_id: found.token.id,
         user: UserId(found.user_id),
-        username: found.username,
-        email: found.email,
+        account: found.account,
         role_names: found.role_names,
         scope,
     }))

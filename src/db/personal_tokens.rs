@@ -2,6 +2,7 @@
 
 use super::Conn;
 use super::schema::{personal_access_tokens as pat, roles, user_roles, users};
+use super::session_lookup::{ACCOUNT_COLUMNS, AccountColumns};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -57,9 +58,7 @@ pub fn delete_all_of(conn: &mut Conn, user_id: i64) -> QueryResult<usize> {
 pub struct TokenWithAccount {
     pub token: PersonalTokenRow,
     pub user_id: i64,
-    pub username: String,
-    pub email: String,
-    pub is_active: bool,
+    pub account: AccountColumns,
     pub role_names: Vec<String>,
 }
 
@@ -68,20 +67,20 @@ pub fn find_with_account(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<TokenWithAccount>> {
-    let rows: Vec<(PersonalTokenRow, i64, String, String, bool, Option<String>)> = pat::table
+    let rows: Vec<(PersonalTokenRow, i64, AccountColumns, Option<String>)> = pat::table
         .inner_join(users::table)
         .left_join(user_roles::table.on(user_roles::user_id.eq(pat::user_id)))
         .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
         .filter(pat::token_hash.eq(token_hash))
         .filter(pat::expires_at.gt(now))
-        .select((COLUMNS, users::id, users::username, users::email, users::is_active, roles::name.nullable()))
+        .select((COLUMNS, users::id, ACCOUNT_COLUMNS, roles::name.nullable()))
         .load(conn)?;
     let mut rows = rows.into_iter();
-    let Some((token, user_id, username, email, is_active, first_role)) = rows.next() else {
+    let Some((token, user_id, account, first_role)) = rows.next() else {
         return Ok(None);
     };
-    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.5)).collect();
-    Ok(Some(TokenWithAccount { token, user_id, username, email, is_active, role_names }))
+    let role_names = first_role.into_iter().chain(rows.filter_map(|row| row.3)).collect();
+    Ok(Some(TokenWithAccount { token, user_id, account, role_names }))
 }
 
 pub fn touch(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<()> {

@@ -29,7 +29,7 @@ pub struct AccountColumns {
     pub email_verified_at: Option<NaiveDateTime>,
 }
 
-type AccountSelection = (
+pub(super) type AccountSelection = (
     users::username,
     users::email,
     users::is_active,
@@ -37,7 +37,7 @@ type AccountSelection = (
     users::last_login_at,
     users::email_verified_at,
 );
-const ACCOUNT_COLUMNS: AccountSelection = (
+pub(super) const ACCOUNT_COLUMNS: AccountSelection = (
     users::username,
     users::email,
     users::is_active,

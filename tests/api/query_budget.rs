@@ -56,3 +56,24 @@ async fn a_revoked_session_is_refused_by_the_very_next_pipelined_read() {
     assert_eq!(location(&browser.get("/dashboard").await), "/login?next=%2Fdashboard");
     assert_eq!(app.requests_db.pipelined_reads() - reads, 1, "answered on the pipeline, not the pool");
 }
+
+#[tokio::test]
+async fn an_api_request_with_an_access_token_makes_one_query() {
+    let app = TestApp::spawn().await;
+    app.register("programmatic").await;
+    let api = crate::api::Api::new(&app);
+    let pair = api.pair("programmatic").await;
+    // The login's own work is done; from here on each /me is its one read.
+    assert_eq!(api.me_status(&pair.access).await, StatusCode::OK);
+    let before = app.requests_db.statements();
+    for _ in 0..10 {
+        let me = api.get("/api/v1/me", &pair.access).await;
+        assert_eq!(me.status(), StatusCode::OK);
+        let body: serde_json::Value = me.json().await.unwrap();
+        assert_eq!(
+            (body["username"].as_str(), body["email_verified"].as_bool()),
+            (Some("programmatic"), Some(false))
+        );
+    }
+    assert_eq!(app.requests_db.statements() - before, 10);
+}

@@ -2,6 +2,7 @@
 //! which the OpenAPI document's schemas are generated.
 
 use crate::accounts::api_login::TokenPair;
+use crate::accounts::bearer::ApiIdentity;
 use crate::accounts::directory::AccountSummary;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -78,14 +79,15 @@ pub struct MeBody {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-impl From<AccountSummary> for MeBody {
-    fn from(account: AccountSummary) -> Self {
+impl From<ApiIdentity> for MeBody {
+    fn from(identity: ApiIdentity) -> Self {
+        let account = identity.account;
         Self {
-            id: account.id.0,
+            id: identity.user_id.0,
             username: account.username,
             email: account.email,
             email_verified: account.email_verified_at.is_some(),
-            roles: account.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: identity.roles.iter().map(|r| r.as_str().to_owned()).collect(),
             created_at: utc(account.created_at),
             last_login_at: account.last_login_at.map(utc),
         }
