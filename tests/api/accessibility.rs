@@ -46,8 +46,15 @@ async fn check(browser: &Client, path: &str, axe: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_admin_page_and_the_public_pages_pass_axe_at_phone_and_desktop_width() {
-    // A relying party, so that the login and passkeys pages show their passkey controls.
-    let app = TestApp::spawn_with(crate::passkeys::on_localhost).await;
+    // A relying party, so that the login and passkeys pages show their passkey controls,
+    // and the mock providers, so that the sign-in and connections pages show theirs.
+    let idp = crate::support::mock_idp::MockIdp::start().await;
+    let providers = crate::sign_in_flow::providers(&idp, false);
+    let app = TestApp::spawn_with(move |settings| {
+        crate::passkeys::on_localhost(settings);
+        settings.auth_providers = providers;
+    })
+    .await;
     app.register("a11y_admin").await;
     app.set_role("a11y_admin", Role::Admin);
     let _other = app.logged_in("someone_else").await;
