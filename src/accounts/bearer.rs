@@ -57,21 +57,7 @@ pub async fn resolve(
     }
     let Some(verified) = access_tokens::verify(db, keyring, issuer, raw).await? else { return Ok(None) };
     let (now, session) = (db::now(), verified.session);
-    let pipelined = match pipeline {
-        Some(pipeline) => {
-            session_lookup::find_by_id_with_account_pipelined(pipeline, session, SessionKind::API, now).await
-        }
-        None => None,
-    };
-    let found = match pipelined {
-        Some(found) => found,
-        None => {
-            let read = move |conn: &mut db::Conn| {
-                session_lookup::find_by_id_with_account(conn, session, SessionKind::API, now)
-            };
-            db.run(move |conn| read(conn).map_err(DbError::from)).await?
-        }
-    };
+    let found = session_lookup::for_id(db, pipeline, session, SessionKind::API, now).await?;
     let Some(found) = found.filter(|f| f.account.is_active && f.session.user_id == verified.user.0) else {
         return Ok(None);
     };

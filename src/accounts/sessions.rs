@@ -158,18 +158,8 @@ pub async fn resolve(
     pipeline: Option<&Rc<Pipeline>>,
     token: SecretToken,
 ) -> Result<Option<Authenticated>, DbError> {
-    let (now, digest) = (db::now(), token.digest());
-    let pipelined = match pipeline {
-        Some(pipeline) => session_lookup::find_with_account_pipelined(pipeline, &digest, now).await,
-        None => None,
-    };
-    let found = match pipelined {
-        Some(found) => found,
-        None => {
-            db.run(move |conn| session_lookup::find_with_account(conn, &digest, now).map_err(DbError::from))
-                .await?
-        }
-    };
+    let now = db::now();
+    let found = session_lookup::for_token(db, pipeline, token.digest(), now).await?;
     let Some(found) = found.filter(|found| found.session.kind == SessionKind::BROWSER) else {
         return Ok(None);
     };

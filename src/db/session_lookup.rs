@@ -2,10 +2,10 @@
 //! Defined once, run two ways: through the pool (`&mut Conn`, both backends) or, on
 //! PostgreSQL, on the worker's pipelined connection (see [`super::pipeline`]).
 
-use super::Conn;
 use super::pipeline::Pipeline;
 use super::schema::{roles, sessions, user_roles, users};
 use super::sessions::{SESSION_COLUMNS, SessionRow};
+use super::{Conn, Db, DbError};
 use crate::domain::SessionRecordId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -71,17 +71,6 @@ pub fn find_with_account(
     Ok(collect(rows))
 }
 
-/// [`find_with_account`] on the worker's pipelined connection; `None`: ask the pool.
-pub async fn find_with_account_pipelined(
-    pipeline: &Rc<Pipeline>,
-    token_hash: &str,
-    now: NaiveDateTime,
-) -> Option<Option<SessionWithAccount>> {
-    let query = session_with_account!(now, sessions::token_hash.eq(token_hash));
-    let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
-    rows.await.map(collect)
-}
-
 /// The unexpired session with this id and kind (an access token's `sid`), its account
 /// and the account's roles: the same one query as [`find_with_account`].
 pub fn find_by_id_with_account(
@@ -94,16 +83,40 @@ pub fn find_by_id_with_account(
     Ok(collect(rows))
 }
 
-/// [`find_by_id_with_account`] on the worker's pipelined connection; `None`: ask the pool.
-pub async fn find_by_id_with_account_pipelined(
-    pipeline: &Rc<Pipeline>,
-    id: SessionRecordId,
-    kind: &str,
+/// [`find_with_account`] for a request: on the worker's pipelined connection when it
+/// has one up, otherwise (SQLite, connecting, broken) through the pool.
+pub async fn for_token(
+    db: &Db,
+    pipeline: Option<&Rc<Pipeline>>,
+    token_hash: String,
     now: NaiveDateTime,
-) -> Option<Option<SessionWithAccount>> {
-    let query = session_with_account!(now, sessions::id.eq(id.0), sessions::kind.eq(kind));
-    let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
-    rows.await.map(collect)
+) -> Result<Option<SessionWithAccount>, DbError> {
+    if let Some(pipeline) = pipeline {
+        let query = session_with_account!(now, sessions::token_hash.eq(&token_hash));
+        let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
+        if let Some(rows) = rows.await {
+            return Ok(collect(rows));
+        }
+    }
+    db.run(move |conn| find_with_account(conn, &token_hash, now).map_err(DbError::from)).await
+}
+
+/// [`find_by_id_with_account`] for a request, the same two ways as [`for_token`].
+pub async fn for_id(
+    db: &Db,
+    pipeline: Option<&Rc<Pipeline>>,
+    id: SessionRecordId,
+    kind: &'static str,
+    now: NaiveDateTime,
+) -> Result<Option<SessionWithAccount>, DbError> {
+    if let Some(pipeline) = pipeline {
+        let query = session_with_account!(now, sessions::id.eq(id.0), sessions::kind.eq(kind));
+        let rows = pipeline.read(async move |conn| diesel_async::RunQueryDsl::load::<Row>(query, conn).await);
+        if let Some(rows) = rows.await {
+            return Ok(collect(rows));
+        }
+    }
+    db.run(move |conn| find_by_id_with_account(conn, id, kind, now).map_err(DbError::from)).await
 }
 
 /// One row per role (or one with none): the session once, with every role name.
