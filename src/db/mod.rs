@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth_pending;
+mod coalesce;
 mod connection;
 pub mod email_tokens;
 pub mod identities;
@@ -31,7 +32,7 @@ pub use pipeline::Pipeline;
 use actix_web::web;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +91,8 @@ struct Counters {
     statements: AtomicU64,
     /// Reads answered on a worker's pipelined connection.
     pipelined: AtomicU64,
+    /// Lookups queued on a worker behind a read in flight, waiting to go out in the next.
+    waiting: AtomicUsize,
 }
 
 /// A connection unused for longer than this is pinged before it is used, so one that
@@ -111,6 +114,12 @@ impl Db {
     /// How many reads were answered on a worker's pipelined connection.
     pub fn pipelined_reads(&self) -> u64 {
         self.counters.pipelined.load(Ordering::Relaxed)
+    }
+
+    /// How many session lookups wait, on every worker, for a read in flight to come back
+    /// so they can go out together in the next (see `coalesce`).
+    pub fn lookups_waiting(&self) -> usize {
+        self.counters.waiting.load(Ordering::Relaxed)
     }
 
     /// A pipelined connection for the worker thread that calls this (see [`Pipeline`]);

@@ -32,6 +32,7 @@ pub struct Pipeline {
     url: Option<String>,
     state: RefCell<State>,
     counters: Arc<super::Counters>,
+    batches: super::session_lookup::Batches,
 }
 
 enum State {
@@ -46,22 +47,30 @@ impl Pipeline {
         Rc::new(Self {
             url,
             state: RefCell::new(State::Down { retry_at: Instant::now(), failures: 0 }),
+            batches: super::session_lookup::Batches::new(&counters),
             counters,
         })
     }
 
-    /// Runs `read` on this worker's connection. `None` when there is none right now (the
-    /// caller then asks the pool), or when the read failed: the connection is dropped
-    /// and the pool's answer (an error page, or the data once the server is back) stands.
+    /// The session lookups waiting on this worker for their batch.
+    pub(super) fn batches(&self) -> &super::session_lookup::Batches {
+        &self.batches
+    }
+
+    /// Runs `read`, one statement answering `lookups` requests, on this worker's
+    /// connection. `None` when there is none right now (the callers then ask the pool),
+    /// or when the read failed: the connection is dropped and the pool's answer (an error
+    /// page, or the data once the server is back) stands.
     pub(super) async fn read<T>(
         self: &Rc<Self>,
+        lookups: usize,
         read: impl AsyncFnOnce(&mut &AsyncPgConnection) -> QueryResult<T>,
     ) -> Option<T> {
         let conn = self.connection()?;
         match read(&mut &*conn).await {
             Ok(value) => {
                 self.counters.statements.fetch_add(1, Ordering::Relaxed);
-                self.counters.pipelined.fetch_add(1, Ordering::Relaxed);
+                self.counters.pipelined.fetch_add(lookups as u64, Ordering::Relaxed);
                 Some(value)
             }
             Err(e) => {
@@ -72,6 +81,12 @@ impl Pipeline {
                 None
             }
         }
+    }
+
+    /// Whether reads can go out on this worker's connection now (starting a connect in
+    /// the background when one is due, so the next request may find it up).
+    pub(super) fn is_up(self: &Rc<Self>) -> bool {
+        self.connection().is_some()
     }
 
     /// The live connection, or `None` (starting a connect in the background when due).

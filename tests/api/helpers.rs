@@ -114,6 +114,39 @@ impl TestApp {
         }
     }
 
+    /// How many of the app database's backends wait for a lock (PostgreSQL).
+    pub fn waiting_for_locks(&self) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = "SELECT count(*) AS n FROM pg_stat_activity \
+            WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        diesel::sql_query(sql).get_result::<Count>(&mut self.db()).expect("counting lock waits").n
+    }
+
+    /// Runs `sql` in a transaction on another connection and holds the locks it takes
+    /// until [`HeldLocks::release`]: how a test makes the app wait at a chosen point.
+    pub fn hold_locks(&self, sql: &'static str) -> HeldLocks {
+        use diesel::{Connection, RunQueryDsl};
+        let (locked_tx, locked) = std::sync::mpsc::channel();
+        let (go, go_rx) = std::sync::mpsc::channel::<()>();
+        let mut conn = self.db();
+        let holder = std::thread::spawn(move || {
+            conn.transaction::<_, diesel::result::Error, _>(|c| {
+                diesel::sql_query(sql).execute(c)?;
+                locked_tx.send(()).expect("the test waits for the locks");
+                let _ = go_rx.recv();
+                Ok(())
+            })
+            .expect("holding the locks");
+        });
+        locked.recv().expect("the locks were taken");
+        HeldLocks { go, holder }
+    }
+
     /// A direct connection to the app's database, for arranging and checking state.
     pub fn db(&self) -> Conn {
         DatabaseUrl::parse(&self.database_url)
@@ -293,6 +326,21 @@ pub fn mail_to(sink: &SmtpSink) -> impl FnOnce(&mut Settings) + use<> {
 }
 
 /// Polls `condition` until it holds, failing the test after 30 seconds.
+/// Locks held by [`TestApp::hold_locks`] until released.
+pub struct HeldLocks {
+    go: std::sync::mpsc::Sender<()>,
+    holder: std::thread::JoinHandle<()>,
+}
+
+impl HeldLocks {
+    /// Ends the transaction, and waits until it has.
+    pub async fn release(self) {
+        self.go.send(()).expect("the holder waits");
+        let holder = self.holder;
+        tokio::task::spawn_blocking(move || holder.join().expect("the holder ended well")).await.unwrap();
+    }
+}
+
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !condition() {

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use gatehouse::db::schema::{sessions, users};
 use gatehouse::domain::UserId;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 fn user_id(app: &TestApp, name: &str) -> UserId {
     gatehouse::db::users::find_id_by_username(&mut app.db(), name).unwrap().unwrap()
@@ -14,30 +13,6 @@ fn user_id(app: &TestApp, name: &str) -> UserId {
 
 fn version(app: &TestApp, id: UserId) -> i64 {
     users::table.find(id.0).select(users::credentials_version).first(&mut app.db()).unwrap()
-}
-
-/// Waits (bounded) until some backend of the app's database waits for a lock.
-async fn until_a_query_waits_for_a_lock(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let waiting: i64 = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .get_result::<Count>(&mut app.db())
-        .unwrap()
-        .n;
-        if waiting > 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the login never waited for the account's row lock");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 #[tokio::test]
@@ -68,7 +43,8 @@ async fn a_login_racing_a_reset_does_not_outlive_it() {
     let browser = app.browser();
     let login = tokio::spawn(async move { browser.login("race_victim", PASSWORD, false).await });
     // The login has verified the old password and now waits to start its session.
-    until_a_query_waits_for_a_lock(&app).await;
+    crate::helpers::eventually("the login waits for the account's row lock", || app.waiting_for_locks() > 0)
+        .await;
     go.send(()).unwrap();
     tokio::task::spawn_blocking(move || reset.join().unwrap()).await.unwrap();
 

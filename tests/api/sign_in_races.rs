@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use futures_util::future::join_all;
 use gatehouse::db::schema::{identities, sessions, users};
 use reqwest::StatusCode;
-use std::sync::mpsc;
 
 const BURST: usize = 8;
 /// Fewer than the app's 8 pooled connections: each waiting disconnect holds one.
@@ -67,18 +66,6 @@ async fn parallel_connects_of_one_identity_to_two_accounts_link_it_to_one() {
     assert_eq!(owners.len(), 1, "{owners:?}");
 }
 
-/// How many of the app database's backends wait for a lock.
-fn waiting_for_locks(app: &TestApp) -> i64 {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let sql = "SELECT count(*) AS n FROM pg_stat_activity \
-        WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    diesel::sql_query(sql).get_result::<Count>(&mut app.db()).unwrap().n
-}
-
 #[tokio::test]
 async fn parallel_disconnects_of_both_providers_of_an_account_without_a_password_leave_one() {
     let idp = MockIdp::start().await;
@@ -94,19 +81,7 @@ async fn parallel_disconnects_of_both_providers_of_an_account_without_a_password
 
     // The identities' rows are held while the burst arrives, so that every disconnect
     // has read them before any may delete: only the account's lock can order them then.
-    let (locked_tx, locked) = mpsc::channel();
-    let (go, go_rx) = mpsc::channel::<()>();
-    let mut conn = app.db();
-    let holder = std::thread::spawn(move || {
-        conn.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("SELECT id FROM identities FOR UPDATE").execute(c)?;
-            locked_tx.send(()).unwrap();
-            go_rx.recv().unwrap();
-            Ok(())
-        })
-        .unwrap();
-    });
-    locked.recv().unwrap();
+    let held = app.hold_locks("SELECT id FROM identities FOR UPDATE");
     let sends: Vec<_> = (0..DISCONNECTS)
         .map(|i| {
             let name = if i % 2 == 0 { "mock" } else { "gh" };
@@ -116,11 +91,10 @@ async fn parallel_disconnects_of_both_providers_of_an_account_without_a_password
         .collect();
     let burst = tokio::spawn(statuses_and_locations(sends));
     crate::helpers::eventually("every disconnect waits for a lock", || {
-        waiting_for_locks(&app) == DISCONNECTS as i64
+        app.waiting_for_locks() == DISCONNECTS as i64
     })
     .await;
-    go.send(()).unwrap();
-    tokio::task::spawn_blocking(move || holder.join().unwrap()).await.unwrap();
+    held.release().await;
 
     let answers = burst.await.unwrap();
     no_server_error(&answers);
