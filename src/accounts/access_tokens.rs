@@ -10,6 +10,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use jsonwebtoken::{Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// The `aud` of every access token: gatehouse's own API.
 pub const AUDIENCE: &str = "gatehouse";
@@ -70,13 +73,20 @@ pub struct Verified {
 /// The account and login a token names, or `None` for anything not a valid token of
 /// ours: malformed, another `typ`, an unknown or retired kid, an algorithm other than the
 /// key's (`none`, HS256 with the public key as the secret), a bad signature, another
-/// issuer or audience, or expired.
+/// issuer or audience, or expired. A token verified lately is not verified again (see
+/// [`Memo`]), but its expiry and its key are checked again on every use.
 pub async fn verify(
     db: &Db,
     keyring: &Keyring,
     issuer: &str,
     token: &str,
 ) -> Result<Option<Verified>, DbError> {
+    let digest = Memo::digest(issuer, token);
+    if let Some(known) = keyring.memo().get(&digest) {
+        let live = known.exp >= crate::db::now().and_utc().timestamp() - LEEWAY_SECS as i64;
+        let key_verifies = live && keyring.verifying(db, &known.kid).await?.is_some();
+        return Ok(key_verifies.then_some(known.verified));
+    }
     let Ok(header) = jsonwebtoken::decode_header(token) else { return Ok(None) };
     let typ_ok = header.typ.as_deref().is_some_and(|typ| {
         typ.eq_ignore_ascii_case(TOKEN_TYPE) || typ.eq_ignore_ascii_case("application/at+jwt")
@@ -90,5 +100,81 @@ pub async fn verify(
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     let Ok(data) = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation) else { return Ok(None) };
     let (Ok(user), Ok(session)) = (data.claims.sub.parse(), data.claims.sid.parse()) else { return Ok(None) };
-    Ok(Some(Verified { user: UserId(user), session: SessionRecordId(session) }))
+    let verified = Verified { user: UserId(user), session: SessionRecordId(session) };
+    keyring.memo().remember(digest, Known { verified, kid, exp: data.claims.exp });
+    Ok(Some(verified))
+}
+
+/// Access tokens verified lately, by a hash of the token (never the token itself): a
+/// program calling the API in a loop pays for one Ed25519 verification per token, not
+/// one per call, as Envoy's JWT cache does. What the signature proved stays proven; what
+/// can change is checked on every use: the expiry against the clock, the key against
+/// the keyring (so a retired key stops verifying on time), and the login against the
+/// database (in [`super::bearer::resolve`]), so revoking it works at once as before.
+/// Bounded, and forgotten all at once when full.
+#[derive(Default)]
+pub struct Memo {
+    known: Mutex<HashMap<[u8; 32], Known>>,
+}
+
+/// What a token's verification established, and what must be checked again.
+#[derive(Clone)]
+struct Known {
+    verified: Verified,
+    kid: String,
+    exp: i64,
+}
+
+/// Tokens remembered at most (a few hundred kilobytes when full).
+const MEMO_CAPACITY: usize = 2048;
+
+impl Memo {
+    /// SHA-256 of the issuer and the token: what the memo is keyed by.
+    fn digest(issuer: &str, token: &str) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(issuer.as_bytes());
+        hash.update([0]);
+        hash.update(token.as_bytes());
+        hash.finalize().into()
+    }
+
+    fn get(&self, digest: &[u8; 32]) -> Option<Known> {
+        self.known.lock().ok()?.get(digest).cloned()
+    }
+
+    fn remember(&self, digest: [u8; 32], known: Known) {
+        let Ok(mut memo) = self.known.lock() else { return };
+        if memo.len() >= MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(digest, known);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(session: i64) -> Known {
+        Known {
+            verified: Verified { user: UserId(1), session: SessionRecordId(session) },
+            kid: "k".into(),
+            exp: 0,
+        }
+    }
+
+    #[test]
+    fn the_memo_is_keyed_by_issuer_and_token_and_forgets_everything_when_full() {
+        assert_ne!(Memo::digest("https://a", "t"), Memo::digest("https://b", "t"));
+        assert_ne!(Memo::digest("https://a", "t"), Memo::digest("https://a", "u"));
+        let memo = Memo::default();
+        for n in 0..MEMO_CAPACITY {
+            memo.remember(Memo::digest("i", &n.to_string()), known(n as i64));
+        }
+        let first = Memo::digest("i", "0");
+        assert_eq!(memo.get(&first).map(|k| k.verified.session), Some(SessionRecordId(0)));
+        memo.remember(Memo::digest("i", "one too many"), known(-1));
+        assert!(memo.get(&first).is_none());
+        assert!(memo.get(&Memo::digest("i", "one too many")).is_some());
+    }
 }

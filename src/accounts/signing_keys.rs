@@ -44,12 +44,19 @@ pub struct Keyring {
     /// How long after retirement a key still verifies: the access tokens' lifetime.
     grace: TimeDelta,
     cache: RwLock<Option<(Instant, Arc<Vec<VerifyingKey>>)>>,
+    /// The access tokens these keys verified lately.
+    memo: super::access_tokens::Memo,
 }
 
 impl Keyring {
     pub fn new(secret_key: &[u8], access_token_ttl: TimeDelta) -> Self {
         let sealer = Sealer::new(secret_key, Purpose::SigningKey);
-        Self { sealer, grace: access_token_ttl + TimeDelta::minutes(1), cache: RwLock::new(None) }
+        Self {
+            sealer,
+            grace: access_token_ttl + TimeDelta::minutes(1),
+            cache: RwLock::new(None),
+            memo: Default::default(),
+        }
     }
 
     /// Makes the first signing key unless one exists. Safe when instances start together:
@@ -111,6 +118,11 @@ impl Keyring {
         }
         let keys = self.reload(db).await?;
         Ok(usable(&keys).filter(|key| self.still_verifies(key)))
+    }
+
+    /// The access tokens these keys verified lately (see [`super::access_tokens::verify`]).
+    pub(super) fn memo(&self) -> &super::access_tokens::Memo {
+        &self.memo
     }
 
     /// Every key that verifies now, for the JWKS: read afresh, so a key another instance

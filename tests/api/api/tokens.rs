@@ -105,6 +105,23 @@ async fn an_expired_token_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_already_verified_is_refused_once_it_expires() {
+    let app = TestApp::spawn().await;
+    let (api, pair) = logged_in(&app, "alice").await;
+    let now = chrono::Utc::now().timestamp();
+    let short = forge(&app, &pair.access, |c| c.exp = now + 1);
+    // Verified and remembered while it lives...
+    assert_eq!(api.me_status(&short).await, StatusCode::OK);
+    // ...and refused once it is past its expiry and the 5 s leeway, though remembered.
+    let past = std::time::Duration::from_secs(
+        u64::try_from(now + 1 + 5 + 1 - chrono::Utc::now().timestamp()).unwrap_or(0),
+    );
+    tokio::time::sleep(past).await;
+    assert_invalid_token(api.get("/api/v1/me", &short).await).await;
+    assert_eq!(api.me_status(&pair.access).await, StatusCode::OK, "the login itself lives on");
+}
+
+#[tokio::test]
 async fn the_configured_lifetime_is_the_tokens() {
     let app = TestApp::spawn_with(|s| s.api.access_token_ttl = chrono::TimeDelta::seconds(42)).await;
     app.register("alice").await;
