@@ -5,7 +5,7 @@ use crate::db::{self, Db, DbError};
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use metrics::gauge;
+use metrics::{counter, gauge};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::TcpListener;
 use std::sync::OnceLock;
@@ -75,4 +75,7 @@ fn observe_pool(db: &Db) {
     gauge!("gatehouse_db_pool_size").set(f64::from(pool.max_size));
     gauge!("gatehouse_db_pool_connections").set(f64::from(pool.connections));
     gauge!("gatehouse_db_pool_in_use").set(f64::from(pool.connections.saturating_sub(pool.idle)));
+    counter!("gatehouse_db_statements_total").absolute(db.statements());
+    counter!("gatehouse_db_pipelined_lookups_total").absolute(db.pipelined_reads());
+    gauge!("gatehouse_db_lookups_waiting").set(db.lookups_waiting() as f64);
 }

@@ -81,6 +81,9 @@ async fn requests_logins_registrations_resets_sessions_and_mail_are_counted() {
     assert_eq!(count("gatehouse_db_pool_size", ""), 10.0);
     assert!(count("gatehouse_db_pool_connections", "") >= 1.0, "{after}");
     assert!(after.contains("gatehouse_db_pool_in_use "), "{after}");
+    assert!(count("gatehouse_db_statements_total", "") > count_in(&before, "gatehouse_db_statements_total"));
+    assert!(after.contains("gatehouse_db_pipelined_lookups_total "), "{after}");
+    assert_eq!(count("gatehouse_db_lookups_waiting", ""), 0.0);
     assert!(
         count("gatehouse_db_pool_wait_seconds_count", "")
             > count_in(&before, "gatehouse_db_pool_wait_seconds_count")
