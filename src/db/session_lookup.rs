@@ -114,8 +114,8 @@ impl Batches {
 }
 
 /// [`find_with_account`] for a request: on the worker's pipelined connection when it
-/// has one up, batched with the lookups other requests start in the same turn;
-/// otherwise (SQLite, connecting, broken) through the pool.
+/// has one up, in one statement with the lookups queued beside it (see
+/// [`super::coalesce`]); otherwise (SQLite, connecting, broken) through the pool.
 pub async fn for_token(
     db: &Db,
     pipeline: Option<&Rc<Pipeline>>,
