@@ -2,7 +2,7 @@
 
 use super::Conn;
 use super::schema::{personal_access_tokens as pat, roles, user_roles, users};
-use super::session_lookup::{ACCOUNT_COLUMNS, AccountColumns};
+use super::session_lookup::AccountColumns;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -73,7 +73,7 @@ pub fn find_with_account(
         .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
         .filter(pat::token_hash.eq(token_hash))
         .filter(pat::expires_at.gt(now))
-        .select((COLUMNS, users::id, ACCOUNT_COLUMNS, roles::name.nullable()))
+        .select((COLUMNS, users::id, AccountColumns::as_select(), roles::name.nullable()))
         .load(conn)?;
     let mut rows = rows.into_iter();
     let Some((token, user_id, account, first_role)) = rows.next() else {

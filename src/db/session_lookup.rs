@@ -30,8 +30,10 @@ pub struct SessionWithAccount {
     pub role_names: Vec<String>,
 }
 
-/// What every logged-in page may show of its account, read with the session.
-#[derive(Queryable, Clone, Debug)]
+/// What every logged-in page may show of its account, read with the session (selected
+/// with `AccountColumns::as_select()`).
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = users)]
 pub struct AccountColumns {
     pub username: String,
     pub email: String,
@@ -40,23 +42,6 @@ pub struct AccountColumns {
     pub last_login_at: Option<NaiveDateTime>,
     pub email_verified_at: Option<NaiveDateTime>,
 }
-
-pub(super) type AccountSelection = (
-    users::username,
-    users::email,
-    users::is_active,
-    users::created_at,
-    users::last_login_at,
-    users::email_verified_at,
-);
-pub(super) const ACCOUNT_COLUMNS: AccountSelection = (
-    users::username,
-    users::email,
-    users::is_active,
-    users::created_at,
-    users::last_login_at,
-    users::email_verified_at,
-);
 
 /// A row of the query: the key it was asked by, the session, its account, one role.
 type Row<K> = (K, SessionRow, AccountColumns, Option<String>);
@@ -71,7 +56,7 @@ macro_rules! sessions_with_accounts {
             .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
             .filter($key.eq_any($keys))
             .filter(sessions::expires_at.gt($now))
-            .select(($key, SESSION_COLUMNS, ACCOUNT_COLUMNS, roles::name.nullable()))
+            .select(($key, SESSION_COLUMNS, AccountColumns::as_select(), roles::name.nullable()))
     };
 }
 
