@@ -32,8 +32,9 @@ pub enum Via {
     PersonalToken { id: i64, scope: Scope },
 }
 
-/// One read for an access token (on the worker's pipelined connection when there is
-/// one), one for a personal token; a write at most once a minute to mark either used.
+/// One read for either kind of token (on the worker's pipelined connection when there
+/// is one, batched with the lookups waiting beside it); a write at most once a minute
+/// to mark either used.
 pub async fn resolve(
     db: &Db,
     pipeline: Option<&Rc<Pipeline>>,
@@ -42,18 +43,13 @@ pub async fn resolve(
     raw: &str,
 ) -> Result<Option<ApiIdentity>, DbError> {
     if raw.starts_with(PREFIX) {
-        let raw = raw.to_owned();
-        return db
-            .run(move |conn| {
-                let found = personal_tokens::resolve(conn, &raw, db::now())?;
-                Ok(found.map(|t| ApiIdentity {
-                    user_id: t.user,
-                    account: t.account,
-                    roles: db::users::parse_roles(t.role_names.iter().map(String::as_str)),
-                    via: Via::PersonalToken { id: t.token_id, scope: t.scope },
-                }))
-            })
-            .await;
+        let found = personal_tokens::resolve(db, pipeline, raw, db::now()).await?;
+        return Ok(found.map(|t| ApiIdentity {
+            user_id: t.user,
+            account: t.account,
+            roles: db::users::parse_roles(t.role_names.iter().map(String::as_str)),
+            via: Via::PersonalToken { id: t.token_id, scope: t.scope },
+        }));
     }
     let Some(verified) = access_tokens::verify(db, keyring, issuer, raw).await? else { return Ok(None) };
     let (now, session) = (db::now(), verified.session);

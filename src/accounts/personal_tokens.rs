@@ -4,9 +4,10 @@
 use super::ClientInfo;
 use super::audit::{self, Action, Event};
 use super::token::SecretToken;
-use crate::db::{self, Db, DbError, personal_tokens::NewPersonalToken};
+use crate::db::{self, Db, DbError, Pipeline, personal_tokens::NewPersonalToken};
 use crate::domain::UserId;
 use chrono::{NaiveDateTime, TimeDelta};
+use std::rc::Rc;
 
 /// Every personal token starts with this, so secret scanners can spot a leaked one.
 pub const PREFIX: &str = "gatehouse_pat_";
@@ -152,15 +153,25 @@ pub struct Resolved {
     pub scope: Scope,
 }
 
-/// The token behind `raw`, if it is unexpired, unrevoked and its account active.
-pub fn resolve(conn: &mut db::Conn, raw: &str, now: NaiveDateTime) -> Result<Option<Resolved>, DbError> {
+/// The token behind `raw`, if it is unexpired, unrevoked and its account active: one
+/// read (batched with others on the worker's pipelined connection when there is one),
+/// and a write at most once a minute to mark it used.
+pub async fn resolve(
+    db: &Db,
+    pipeline: Option<&Rc<Pipeline>>,
+    raw: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Resolved>, DbError> {
     let digest = SecretToken::from_client(raw).digest();
-    let Some(found) = db::personal_tokens::find_with_account(conn, &digest, now)? else { return Ok(None) };
+    let Some(found) = db::personal_tokens::for_hash(db, pipeline, digest, now).await? else {
+        return Ok(None);
+    };
     let Some(scope) = Scope::parse(&found.token.scope).filter(|_| found.account.is_active) else {
         return Ok(None);
     };
     if found.token.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL) {
-        db::personal_tokens::touch(conn, found.token.id, now)?;
+        let id = found.token.id;
+        db.run(move |conn| db::personal_tokens::touch(conn, id, now).map_err(DbError::from)).await?;
     }
     Ok(Some(Resolved {
         token_id: found.token.id,

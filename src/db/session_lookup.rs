@@ -87,6 +87,8 @@ pub fn find_by_id_with_account(
 pub(super) struct Batches {
     by_token: Rc<Coalescer<String, SessionWithAccount>>,
     by_id: Rc<Coalescer<i64, SessionWithAccount>>,
+    /// Personal access tokens by hash (see [`super::personal_tokens::for_hash`]).
+    pub(super) personal_tokens: Rc<Coalescer<String, super::personal_tokens::TokenWithAccount>>,
 }
 
 impl Batches {
@@ -94,6 +96,7 @@ impl Batches {
         Self {
             by_token: Rc::new(Coalescer::new(counters.clone())),
             by_id: Rc::new(Coalescer::new(counters.clone())),
+            personal_tokens: Rc::new(Coalescer::new(counters.clone())),
         }
     }
 }

@@ -114,3 +114,43 @@ async fn an_api_request_with_an_access_token_makes_one_query() {
     }
     assert_eq!(app.requests_db.statements() - before, 10);
 }
+
+#[tokio::test]
+async fn personal_tokens_arriving_together_are_read_together_each_as_its_own_account() {
+    let app = TestApp::spawn().await;
+    let api = std::sync::Arc::new(crate::api::Api::new(&app));
+    let names: Vec<String> = (0..4).map(|i| format!("scripted{i}")).collect();
+    let mut tokens = Vec::new();
+    for name in &names {
+        let browser = app.logged_in(name).await;
+        let token = crate::api::personal_tokens::make(&browser, "batch", "30", "read").await;
+        // Used once, so last-used is fresh and no request below writes.
+        assert_eq!(api.me_status(&token).await, StatusCode::OK);
+        tokens.push(token);
+    }
+    app.until_pipelined(&app.logged_in("pipelined").await).await;
+    let db = &app.requests_db;
+    let (reads, statements) = (db.pipelined_reads(), db.statements());
+
+    let held = app.hold_locks("LOCK TABLE personal_access_tokens IN ACCESS EXCLUSIVE MODE");
+    let me = |i: usize| {
+        let (api, token) = (api.clone(), tokens[i % 4].clone());
+        tokio::spawn(async move {
+            let response = api.get("/api/v1/me", &token).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<serde_json::Value>().await.unwrap()["username"].as_str().unwrap().to_owned()
+        })
+    };
+    let first = me(0);
+    crate::helpers::eventually("the first read waits for the lock", || app.waiting_for_locks() == 1).await;
+    let rest: Vec<_> = (1..12).map(me).collect();
+    crate::helpers::eventually("the other 11 wait behind it", || db.lookups_waiting() == 11).await;
+    held.release().await;
+
+    let answers = futures_util::future::join_all(std::iter::once(first).chain(rest)).await;
+    for (i, username) in answers.into_iter().enumerate() {
+        assert_eq!(username.unwrap(), names[i % 4], "answer {i} is its own token's account");
+    }
+    assert_eq!(db.pipelined_reads() - reads, 12);
+    assert_eq!(db.statements() - statements, 2, "the first read, then one for the 11 that waited");
+}

@@ -4,7 +4,7 @@
 mod admin;
 mod bodies;
 mod openapi;
-mod personal_tokens;
+pub mod personal_tokens;
 mod refresh;
 mod revocation;
 mod tokens;
