@@ -11,10 +11,14 @@
 //! When there is no such connection (SQLite, not connected yet, or it broke) the caller
 //! gets `None` and uses the pool: [`Pipeline`] is a fast path, never the only one.
 
+use anyhow::Context;
 use diesel::QueryResult;
 use diesel::result::Error;
 use diesel_async::AsyncPgConnection;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -124,20 +128,110 @@ impl Pipeline {
     }
 }
 
-/// Connects as libpq would from the same URL, with TLS by rustls (Mozilla's roots) where
-/// the URL's `sslmode` asks for it or the server offers it; over a unix socket, none.
-/// A server whose certificate those roots do not vouch for refuses this connection and
-/// the pool (libpq, which checks as `sslmode` says) serves alone.
+/// Connects as libpq would from the same URL, with TLS by rustls where the URL's
+/// `sslmode` asks for it or the server offers it; over a unix socket, none. rustls always
+/// checks the server's certificate and name, against `sslrootcert` when the URL gives
+/// one, else Mozilla's roots. A server it cannot verify refuses this connection and the
+/// pool (libpq, which checks as `sslmode` says) serves alone.
 async fn connect(url: &str) -> anyhow::Result<AsyncPgConnection> {
+    let target = Target::from_url(url)?;
+    let roots = match &target.root_certificates {
+        None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+        Some(file) => {
+            let certificates = CertificateDer::pem_file_iter(file)
+                .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+                .with_context(|| format!("reading sslrootcert {}", file.display()))?;
+            let mut roots = rustls::RootCertStore::empty();
+            for certificate in certificates {
+                roots.add(certificate).with_context(|| format!("a certificate in {}", file.display()))?;
+            }
+            roots
+        }
+    };
     // ring by name, not the process's default provider: nothing to panic over if another
     // crate ever brings a second one into the build.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
-    let (client, connection) = tokio_postgres::connect(url, tls).await?;
+    let (client, connection) = tokio_postgres::connect(&target.url, tls).await?;
     Ok(AsyncPgConnection::try_from_client_and_connection(client, connection).await?)
+}
+
+/// `DATABASE_URL` as tokio-postgres takes it. It knows `sslmode` `disable`, `prefer` and
+/// `require` but refuses libpq's `verify-ca` and `verify-full` and its `sslrootcert`:
+/// those two modes become `require` (rustls verifies in every mode, so nothing is lost)
+/// and the root file is read here.
+#[derive(Debug, PartialEq)]
+struct Target {
+    url: String,
+    /// `sslrootcert`, unless absent or libpq's `system` (then Mozilla's roots).
+    root_certificates: Option<PathBuf>,
+}
+
+impl Target {
+    fn from_url(raw: &str) -> anyhow::Result<Self> {
+        let as_is = || Self { url: raw.to_owned(), root_certificates: None };
+        // A `key=value` connection string goes as it is.
+        let Ok(mut url) = url::Url::parse(raw) else { return Ok(as_is()) };
+        let libpq_only = |(key, value): &(String, String)| {
+            key == "sslrootcert" || (key == "sslmode" && value.starts_with("verify-"))
+        };
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        if !pairs.iter().any(libpq_only) {
+            return Ok(as_is());
+        }
+        let mut root_certificates = None;
+        let mut kept = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            match (key.as_str(), value.as_str()) {
+                ("sslrootcert", "system") => {}
+                ("sslrootcert", file) => root_certificates = Some(PathBuf::from(file)),
+                ("sslmode", "verify-ca" | "verify-full") => kept.push((key, "require".to_owned())),
+                _ => kept.push((key, value)),
+            }
+        }
+        url.query_pairs_mut().clear().extend_pairs(kept);
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        Ok(Self { url: url.into(), root_certificates })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_only_parameters_become_what_tokio_postgres_takes() {
+        let target = Target::from_url(
+            "postgres://app:s%40cret@db.internal:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=gh",
+        )
+        .unwrap();
+        assert_eq!(target.root_certificates, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(
+            target.url,
+            "postgres://app:s%40cret@db.internal:5432/app?sslmode=require&application_name=gh"
+        );
+        let system = Target::from_url("postgres://db/app?sslrootcert=system").unwrap();
+        assert_eq!((system.url.as_str(), system.root_certificates), ("postgres://db/app", None));
+    }
+
+    #[test]
+    fn other_urls_are_left_exactly_as_they_are() {
+        for raw in [
+            "postgres://postgres@/postgres?host=/tmp/pg%20dir",
+            "postgres://db/app?sslmode=require",
+            "host=/tmp user=postgres sslrootcert=/ca.pem",
+        ] {
+            assert_eq!(
+                Target::from_url(raw).unwrap(),
+                Target { url: raw.to_owned(), root_certificates: None }
+            );
+        }
+    }
 }

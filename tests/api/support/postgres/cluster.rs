@@ -150,17 +150,42 @@ impl OwnCluster {
     pub fn start_tls_only() -> Self {
         let (dir, watchdog) = Self::init();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let openssl = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-            .args(["-keyout", "server.key", "-out", "server.crt"])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        assert!(
-            matches!(openssl, Ok(s) if s.success()),
-            "the TLS test needs the openssl command to make a certificate"
-        );
+        // A CA of its own, and a server certificate it signed for this address: what a
+        // private CA looks like to a client told `sslmode=verify-full&sslrootcert=ca.crt`.
+        fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+        let steps: [&[&str]; 3] = [
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=gatehouse test CA",
+            ],
+            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost"],
+            &["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"],
+        ];
+        let outputs: [&[&str]; 3] = [
+            &["-keyout", "ca.key", "-out", "ca.crt"],
+            &["-keyout", "server.key", "-out", "server.csr"],
+            &["-days", "1", "-extfile", "server.ext", "-out", "server.crt"],
+        ];
+        for (step, output) in steps.iter().zip(outputs) {
+            let openssl = Command::new("openssl")
+                .args(*step)
+                .args(output)
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            assert!(
+                matches!(openssl, Ok(s) if s.success()),
+                "the TLS test needs the openssl command to make certificates"
+            );
+        }
         fs::write(dir.join("data/pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
             .unwrap();
         let owner = server_owner().unwrap_or_else(|e| panic!("{e}"));
@@ -198,6 +223,11 @@ impl OwnCluster {
     }
 
     /// Its `postgres` database over TCP, with libpq's `sslmode` set to `sslmode`.
+    /// The CA that signed a TLS-only cluster's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
     pub fn tcp_url(&self, sslmode: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode={sslmode}", self.listen.port)
     }
