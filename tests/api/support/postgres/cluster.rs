@@ -153,30 +153,14 @@ impl OwnCluster {
         // A CA of its own, and a server certificate it signed for this address: what a
         // private CA looks like to a client told `sslmode=verify-full&sslrootcert=ca.crt`.
         fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
-        let steps: [&[&str]; 3] = [
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=gatehouse test CA",
-            ],
-            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost"],
-            &["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"],
-        ];
-        let outputs: [&[&str]; 3] = [
-            &["-keyout", "ca.key", "-out", "ca.crt"],
-            &["-keyout", "server.key", "-out", "server.csr"],
-            &["-days", "1", "-extfile", "server.ext", "-out", "server.crt"],
-        ];
-        for (step, output) in steps.iter().zip(outputs) {
+        let ca =
+            "-x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=gatehouse-test-CA -keyout ca.key -out ca.crt";
+        let request = "-newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr";
+        let sign = "-req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile server.ext -out server.crt";
+        for (command, args) in [("req", ca), ("req", request), ("x509", sign)] {
             let openssl = Command::new("openssl")
-                .args(*step)
-                .args(output)
+                .arg(command)
+                .args(args.split(' '))
                 .current_dir(&dir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -222,12 +206,12 @@ impl OwnCluster {
         format!("postgres://postgres@/postgres?host={}&port={}", percent_encode(&self.dir), self.listen.port)
     }
 
-    /// Its `postgres` database over TCP, with libpq's `sslmode` set to `sslmode`.
     /// The CA that signed a TLS-only cluster's certificate.
     pub fn ca_file(&self) -> PathBuf {
         self.dir.join("ca.crt")
     }
 
+    /// Its `postgres` database over TCP, with libpq's `sslmode` set to `sslmode`.
     pub fn tcp_url(&self, sslmode: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode={sslmode}", self.listen.port)
     }
