@@ -4,8 +4,8 @@
 //! Why: the kernel maps a binary's code into memory in large blocks around each function
 //! it runs, so a function run at start-up brings its neighbours with it. Laid out by
 //! crate, the code a server runs is spread over most of the 19 MiB of `.text`, and an idle
-//! instance held 10 MiB of it; listed first, the same code fits in 2 MiB (idle resident
-//! memory 18.3 -> 10.8 MiB).
+//! instance held 9.9 MiB of it; listed first, 2.4 MiB of code stays resident (idle
+//! resident memory 18.3 -> 10.8 MiB).
 //!
 //! `scripts/bench link-order` writes the list from a run under callgrind; `scripts/bench`
 //! says how much of it the binary still has. A stale list does no harm: the linker

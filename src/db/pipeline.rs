@@ -161,9 +161,9 @@ async fn connect(url: &str) -> anyhow::Result<AsyncPgConnection> {
     // Only lookups by key run here, the same few statements all day. PostgreSQL plans a
     // prepared statement afresh on each run while a generic plan looks no cheaper, which
     // an `= ANY($1)` never does (the custom plan knows the array's length): planning the
-    // joins was most of the server's time a lookup. The generic plan is the same index
-    // scans, planned once per connection. The pool keeps custom plans (the admin pages'
-    // searches need them).
+    // joins was about two thirds of the server's time a lookup. The generic plan is the
+    // same index scans, planned once per connection. The pool keeps custom plans (the
+    // admin pages' searches need them).
     conn.batch_execute("SET plan_cache_mode = force_generic_plan").await?;
     Ok(conn)
 }
